@@ -1,0 +1,152 @@
+"""SLE disease module: model state → clinical visit record → clinical scores.
+
+The scores never see model states: this module writes, for every patient and day, a visit
+record in the clinical library's visit format (:mod:`immunoreset.clinical.visits`) and
+the library scores it. Mapping (documented choices):
+
+* ``proteinuria_g_per_day``, ``c3_g_per_l``, ``c4_g_per_l``, ``anti_dsdna_iu_per_ml`` are
+  the model states; their limits are fixed clinical constants (C3 LLN 0.9 g/L, C4 LLN
+  0.1 g/L — reference ranges 0.9-1.8 and 0.1-0.4 g/L of one lupus cohort, Lupus Sci Med;
+  anti-dsDNA ULN 30 IU/mL, KYSA-1 ELISA cut-off), never fitted;
+* the other SLEDAI-2K descriptors are present when the patient's inflammation exceeds the
+  patient's threshold for that descriptor (a fraction of its baseline inflammation,
+  :mod:`immunoreset.population._profile`);
+* PGA = ``pga_scale`` × inflammation (inflammation is a 0-1 fraction of maximal activity);
+* drugs: prednisone, antimalarial, immunosuppressant, biologic from the arm's regimen;
+* CRS inputs from IL-6: temperature rises linearly in log IL-6 from 37 °C at baseline to
+  38 °C at ``il6_fever_threshold``; each further ASTCT organ-support step (hypotension
+  without vasopressors and low-flow oxygen; one vasopressor and high-flow oxygen; several
+  vasopressors and positive pressure) needs ``il6_crs_severity_fold`` times more IL-6.
+  Fever is never masked (no tocilizumab or steroids are modelled).
+* Not modelled, and therefore not in the record: BILAG-2004 grades (so SRI-4 is not
+  computed) and ICANS inputs (no neurotoxicity model; none was seen in SLE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from immunoreset.model import PARAMETER_INDEX, STATE_INDEX
+from immunoreset.population import INVOLVEMENT_DESCRIPTORS
+from immunoreset.therapy import Regimen
+
+__all__ = [
+    "ANTI_DSDNA_ULN_IU_PER_ML",
+    "C3_LLN_G_PER_L",
+    "C4_LLN_G_PER_L",
+    "MODEL_INSTRUMENTS",
+    "observables",
+    "visit_table",
+]
+
+#: C3 lower limit of normal, g/L (reference range 0.9-1.8 g/L; clinical_reference.md §5.4).
+C3_LLN_G_PER_L = 0.9
+#: C4 lower limit of normal, g/L (reference range 0.1-0.4 g/L, same laboratory).
+C4_LLN_G_PER_L = 0.1
+#: Anti-dsDNA upper limit of normal, IU/mL (ELISA positivity cut-off, KYSA-1 NCT05938725).
+ANTI_DSDNA_ULN_IU_PER_ML = 30.0
+#: Body temperature without fever, °C (normothermia).
+BASELINE_TEMPERATURE_C = 37.0
+#: One degree above normothermia reaches the ASTCT fever limit of 38 °C.
+FEVER_RISE_C = 1.0
+#: Instruments the model's visit records support.
+MODEL_INSTRUMENTS: tuple[str, ...] = ("sledai_2k", "clinical_sledai", "doris",
+                                      "drug_free_doris", "crs_grade")
+
+
+def observables(y: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
+    """Model read-outs from states ``y`` of shape ``(n_patients, n_days, n_states)``.
+
+    Returns arrays ``(n_patients, n_days)`` in physical units (see :data:`UNITS`).
+    """
+    s = STATE_INDEX
+
+    def st(name: str) -> np.ndarray:
+        return y[:, :, s[name]]
+
+    b_blood = st("naive_b_blood") + st("autoreactive_b_blood")
+    b_tissue = st("naive_b_tissue") + st("autoreactive_b_tissue")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        naive_fraction = np.where(b_blood > 0, st("naive_b_blood") / b_blood, np.nan)
+    inflammation = st("inflammation")
+    return {
+        "car_t_blood": st("car_t_effector") + st("car_t_memory"),
+        "t_cells_blood": st("t_cells"),
+        "b_cells_blood": b_blood,
+        "b_cells_tissue": b_tissue / b_tissue[:, :1],
+        "naive_b_fraction": naive_fraction,
+        "autoreactive_b_tissue": st("autoreactive_b_tissue"),
+        "anti_dsdna": st("anti_dsdna"),
+        "vaccine_igg": st("vaccine_igg"),
+        "total_igg": st("total_igg"),
+        "c3": st("c3"),
+        "c4": st("c4"),
+        "proteinuria_g_per_day": st("proteinuria"),
+        "il6": st("il6"),
+        "inflammation": inflammation,
+        "pga": np.clip(params[:, None, PARAMETER_INDEX["pga_scale"]] * inflammation, 0.0, 3.0),
+    }
+
+
+UNITS: dict[str, str] = {
+    "car_t_blood": "cells/uL", "t_cells_blood": "cells/uL", "b_cells_blood": "cells/uL",
+    "b_cells_tissue": "fraction of baseline", "naive_b_fraction": "fraction",
+    "autoreactive_b_tissue": "cells/uL", "anti_dsdna": "IU/mL",
+    "vaccine_igg": "fraction of baseline", "total_igg": "g/L", "c3": "g/L", "c4": "g/L",
+    "proteinuria_g_per_day": "g/day", "il6": "pg/mL", "inflammation": "fraction",
+    "pga": "0-3", "sledai_2k": "points", "clinical_sledai": "points", "doris": "0/1",
+    "drug_free_doris": "0/1", "crs_grade": "grade",
+}
+
+
+def _crs_inputs(il6: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
+    base = params[:, None, PARAMETER_INDEX["il6_baseline"]]
+    fever = params[:, None, PARAMETER_INDEX["il6_fever_threshold"]]
+    fold = params[:, None, PARAMETER_INDEX["il6_crs_severity_fold"]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = np.log(np.maximum(il6, 1e-12) / base) / np.log(fever / base)
+    temperature = BASELINE_TEMPERATURE_C + FEVER_RISE_C * np.clip(rise, 0.0, 4.0)
+    step = np.zeros(il6.shape, dtype=np.int8)
+    for k in (1, 2, 3):
+        step += (il6 >= fever * fold**k).astype(np.int8)
+    oxygen = np.array(["none", "low_flow", "high_flow", "positive_pressure"])[step]
+    return {"temperature_c": temperature, "hypotension": (step >= 1).astype(np.int8),
+            "vasopressors": np.where(step >= 3, 2, np.where(step == 2, 1, 0)).astype(np.int8),
+            "oxygen": oxygen, "fever_masked": np.zeros(il6.shape, dtype=np.int8)}
+
+
+def visit_table(obs: Mapping[str, np.ndarray], params: np.ndarray, thresholds: np.ndarray,
+                baseline_inflammation: np.ndarray, regimen: Regimen,
+                patient_ids: Sequence[str], days: np.ndarray) -> pd.DataFrame:
+    """Visit records, one row per patient and day, in the clinical visit-table format.
+
+    ``obs`` from :func:`observables` (arrays ``(n_patients, n_days)``); ``thresholds``
+    ``(n_patients, n_descriptors)`` as fractions of ``baseline_inflammation`` ``(n_patients,)``.
+    """
+    n, m = obs["inflammation"].shape
+    table: dict[str, object] = {
+        "patient_id": np.repeat(np.asarray(patient_ids), m),
+        "day": np.tile(np.asarray(days), n),
+    }
+    rel = obs["inflammation"] / baseline_inflammation[:, None]
+    for k, name in enumerate(INVOLVEMENT_DESCRIPTORS):
+        present = rel >= thresholds[:, k][:, None]
+        table[name] = present.astype(np.int8).ravel()
+    table["proteinuria_g_per_day"] = obs["proteinuria_g_per_day"].ravel()
+    table["c3_g_per_l"] = obs["c3"].ravel()
+    table["c4_g_per_l"] = obs["c4"].ravel()
+    table["anti_dsdna_iu_per_ml"] = obs["anti_dsdna"].ravel()
+    table["c3_lln_g_per_l"] = C3_LLN_G_PER_L
+    table["c4_lln_g_per_l"] = C4_LLN_G_PER_L
+    table["anti_dsdna_uln_iu_per_ml"] = ANTI_DSDNA_ULN_IU_PER_ML
+    table["pga"] = obs["pga"].ravel()
+    table["prednisone_mg_per_day"] = regimen.prednisone_mg_per_day
+    table["antimalarial"] = int(regimen.antimalarial)
+    table["immunosuppressant"] = int(regimen.immunosuppressant)
+    table["biologic"] = int(regimen.biologic)
+    for key, val in _crs_inputs(obs["il6"], params).items():
+        table[key] = val.ravel()
+    return pd.DataFrame(table)

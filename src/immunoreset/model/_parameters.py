@@ -1,0 +1,265 @@
+"""Parameter registry: every model parameter with its value, unit, meaning and source.
+
+Parameter *values* live in package data files (TOML), never in code. The model declares
+which parameters it needs and in which canonical unit (:class:`ParameterSpec`); loading a
+file converts every value to that unit with :mod:`pint` and rejects, with a one-line
+:class:`~immunoreset.errors.InputError` naming the parameter, a missing parameter, an
+unknown parameter, a missing or unparsable unit and a unit of the wrong dimension.
+
+File format (one ``[[parameter]]`` table per parameter)::
+
+    [[parameter]]
+    name = "car_t_effector_death_rate"
+    value = 0.16
+    unit = "1/day"
+    meaning = "death/contraction rate of effector CAR-T cells"
+    source = "Stein et al. 2019 CPT:PSP 8:285, Table 1 (alpha)"
+    status = "literature"        # literature | calibrated | assumed
+    iiv_cv = 0.0                 # log-normal inter-individual coefficient of variation
+    reason = ""                  # required when status = "assumed"
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pint
+
+from immunoreset.errors import InputError
+
+__all__ = [
+    "STATUSES",
+    "Parameter",
+    "ParameterSet",
+    "ParameterSpec",
+    "load_parameter_file",
+    "unit_registry",
+]
+
+#: Allowed provenance tags of a parameter value.
+STATUSES: tuple[str, ...] = ("literature", "calibrated", "assumed")
+
+
+@lru_cache(maxsize=1)
+def unit_registry() -> pint.UnitRegistry:
+    """The package's pint unit registry, with the cell counts and clinical units we use."""
+    ureg: pint.UnitRegistry = pint.UnitRegistry()
+    ureg.define("cell = [cell_count] = cells")
+    ureg.define("IU = [international_unit]")
+    ureg.define("fraction = [] = dimensionless_fraction")
+    return ureg
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A parameter the model needs: its name and the canonical unit the RHS expects."""
+
+    name: str
+    unit: str
+    meaning: str
+
+    def __post_init__(self) -> None:
+        _parse_unit(self.unit, self.name)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter value with its provenance (value already in the canonical unit)."""
+
+    name: str
+    value: float
+    unit: str
+    meaning: str
+    source: str
+    status: str
+    iiv_cv: float = 0.0
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise InputError(
+                f"parameter {self.name}: status {self.status!r} is not one of {', '.join(STATUSES)}"
+            )
+        if not math.isfinite(self.value):
+            raise InputError(f"parameter {self.name}: value {self.value!r} is not finite")
+        if not (self.iiv_cv >= 0.0 and math.isfinite(self.iiv_cv)):
+            raise InputError(f"parameter {self.name}: iiv_cv {self.iiv_cv!r}, expected >= 0")
+        if not self.source.strip():
+            raise InputError(f"parameter {self.name}: empty source")
+        if self.status == "assumed" and not self.reason.strip():
+            raise InputError(f"parameter {self.name}: status 'assumed' needs a reason")
+
+    @property
+    def iiv_omega(self) -> float:
+        """Standard deviation of log(value) for the log-normal variability: sqrt(log(1+CV²))."""
+        return math.sqrt(math.log1p(self.iiv_cv**2))
+
+
+@dataclass(frozen=True)
+class ParameterSet(Mapping[str, Parameter]):
+    """An immutable, ordered set of parameters matching a model's specs.
+
+    Iterates in the model's order, so :meth:`vector` gives the RHS parameter vector.
+    Change values with :meth:`with_values` (returns a new set).
+    """
+
+    specs: tuple[ParameterSpec, ...]
+    parameters: tuple[Parameter, ...]
+    name: str = "unnamed"
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.specs]
+        if names != [p.name for p in self.parameters]:
+            raise InputError("parameter set does not match the model's parameter list")
+
+    def __getitem__(self, key: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == key:
+                return p
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (p.name for p in self.parameters)
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def value(self, name: str) -> float:
+        """Value of parameter ``name`` in its canonical unit."""
+        return self[name].value
+
+    def vector(self) -> np.ndarray:
+        """Values as a float64 vector in model order, shape ``(n_parameters,)``."""
+        return np.array([p.value for p in self.parameters], dtype=np.float64)
+
+    def iiv_omegas(self) -> np.ndarray:
+        """Log-scale standard deviations of inter-individual variability, ``(n_parameters,)``."""
+        return np.array([p.iiv_omega for p in self.parameters], dtype=np.float64)
+
+    def with_values(self, values: Mapping[str, float], *, status: str | None = None,
+                    source: str | None = None) -> ParameterSet:
+        """A copy with some values replaced (e.g. by a calibration)."""
+        unknown = sorted(set(values) - set(self))
+        if unknown:
+            raise InputError(f"unknown parameter {unknown[0]!r}")
+        new = []
+        for p in self.parameters:
+            if p.name in values:
+                p = replace(p, value=float(values[p.name]), status=status or p.status,
+                            source=source or p.source)
+            new.append(p)
+        return replace(self, parameters=tuple(new))
+
+    def by_status(self, status: str) -> list[Parameter]:
+        """Parameters whose provenance tag is ``status``."""
+        return [p for p in self.parameters if p.status == status]
+
+
+def _parse_unit(text: str, name: str) -> pint.Unit:
+    ureg = unit_registry()
+    try:
+        return ureg.parse_units(text)
+    except Exception as exc:  # pint raises several error types
+        raise InputError(f"parameter {name}: cannot parse unit {text!r} ({exc})") from None
+
+
+def _convert(name: str, value: float, unit: str, target: str) -> float:
+    ureg = unit_registry()
+    source_unit = _parse_unit(unit, name)
+    target_unit = _parse_unit(target, name)
+    try:
+        return float(ureg.Quantity(value, source_unit).to(target_unit).magnitude)
+    except pint.DimensionalityError:
+        raise InputError(
+            f"parameter {name}: unit {unit!r} cannot be converted to the expected {target!r}"
+        ) from None
+
+
+_FIELDS = {"name", "value", "unit", "meaning", "source", "status", "iiv_cv", "reason"}
+
+
+def _parameter_from_entry(entry: Mapping[str, Any], spec: ParameterSpec) -> Parameter:
+    name = spec.name
+    extra = sorted(set(entry) - _FIELDS)
+    if extra:
+        raise InputError(f"parameter {name}: unknown field {extra[0]!r}")
+    for required in ("value", "unit", "source", "status"):
+        if required not in entry:
+            raise InputError(f"parameter {name}: missing field {required!r}")
+    value = entry["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"parameter {name}: value {value!r} is not a number")
+    unit = entry["unit"]
+    if not isinstance(unit, str) or not unit.strip():
+        raise InputError(f"parameter {name}: missing unit (expected a unit like {spec.unit!r})")
+    iiv = entry.get("iiv_cv", 0.0)
+    if isinstance(iiv, bool) or not isinstance(iiv, int | float):
+        raise InputError(f"parameter {name}: iiv_cv {iiv!r} is not a number")
+    return Parameter(
+        name=name,
+        value=_convert(name, float(value), unit, spec.unit),
+        unit=spec.unit,
+        meaning=str(entry.get("meaning", spec.meaning)),
+        source=str(entry["source"]),
+        status=str(entry["status"]),
+        iiv_cv=float(iiv),
+        reason=str(entry.get("reason", "")),
+    )
+
+
+def load_parameter_file(path: str | Path | None, specs: Sequence[ParameterSpec], *,
+                        package_file: str | None = None) -> ParameterSet:
+    """Load and validate a parameter file against the model's ``specs``.
+
+    Parameters
+    ----------
+    path:
+        A TOML parameter file; ``None`` loads ``package_file`` from the package data.
+    specs:
+        The model's parameter specifications (names, canonical units), in RHS order.
+    """
+    if path is None:
+        if package_file is None:
+            raise InputError("no parameter file given")
+        text = resources.files("immunoreset.model").joinpath("data", package_file).read_text()
+        label = package_file
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise InputError(f"parameter file {str(p)!r} does not exist")
+        text = p.read_text()
+        label = str(p)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"parameter file {label}: malformed TOML ({exc})") from None
+    entries = doc.get("parameter", [])
+    by_name: dict[str, Mapping[str, Any]] = {}
+    for entry in entries:
+        name = entry.get("name")
+        if not isinstance(name, str):
+            raise InputError(f"parameter file {label}: an entry has no name")
+        if name in by_name:
+            raise InputError(f"parameter {name}: defined twice in {label}")
+        by_name[name] = entry
+    known = {s.name for s in specs}
+    unknown = sorted(set(by_name) - known)
+    if unknown:
+        raise InputError(f"unknown parameter {unknown[0]!r} in {label}")
+    params = []
+    for spec in specs:
+        if spec.name not in by_name:
+            raise InputError(f"parameter {spec.name}: missing from {label}")
+        params.append(_parameter_from_entry(by_name[spec.name], spec))
+    meta = doc.get("meta", {})
+    return ParameterSet(specs=tuple(specs), parameters=tuple(params),
+                        name=str(meta.get("name", label)), provenance=dict(meta))

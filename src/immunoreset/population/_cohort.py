@@ -1,0 +1,233 @@
+"""Virtual patients: covariates, parameter variability, organ profile, flare triggers.
+
+Each virtual patient draws everything from its own random stream — a child of the run's
+seed (``numpy.random.SeedSequence(seed).spawn``) — so patient *i* is the same patient
+whatever the cohort size, the chunking or the worker count. A candidate parameter set is
+accepted only if its untreated steady state is a patient of the cohort (plausible-patient
+selection): an inflamed attractor exists, anti-dsDNA is positive and nephritis is active.
+The baseline SLEDAI-2K, anti-dsDNA, C3, proteinuria and B cells are then *read from that
+state*, never sampled beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from immunoreset.errors import InputError
+from immunoreset.model import DERIVED, STATE_INDEX, ParameterSet, steady_state
+from immunoreset.population._profile import (
+    ERLANGEN_INVOLVEMENT,
+    INVOLVEMENT_DESCRIPTORS,
+    NAMED_PROFILES,
+    InvolvementProfile,
+)
+
+__all__ = ["Cohort", "CohortSpec", "erlangen_patients", "sample_cohort"]
+
+#: Anti-dsDNA positivity limit (IU/mL), ELISA cut-off (KYSA-1 NCT05938725 inclusion).
+ANTI_DSDNA_POSITIVE_IU_PER_ML = 30.0
+#: Active nephritis for inclusion: proteinuria > 0.5 g/day (SLEDAI-2K renal descriptor).
+ACTIVE_NEPHRITIS_G_PER_DAY = 0.5
+#: Maximal number of candidate parameter sets drawn per patient.
+MAX_CANDIDATES = 60
+
+# Body size by sex: German adults (Destatis 2025 via epd news; secondary source):
+# women 1.66 m / 69.2 kg, men 1.79 m / 85.8 kg. Spread ASSUMED (CV 4% height, 15% weight).
+_HEIGHT_CM = {"F": 166.0, "M": 179.0}
+_WEIGHT_KG = {"F": 69.2, "M": 85.8}
+_HEIGHT_CV = 0.04
+_WEIGHT_CV = 0.15
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """How to draw an Erlangen-like cohort.
+
+    ``female_fraction``: 4 of 5 (Mackensen 2022). ``age_mean``/``age_sd`` in years:
+    median 22, range 18-24 (Mackensen 2022; Boulougoura 2023).
+    """
+
+    female_fraction: float = 0.8
+    age_mean: float = 22.0
+    age_sd: float = 2.5
+    age_min: float = 18.0
+    age_max: float = 40.0
+    involvement: InvolvementProfile = ERLANGEN_INVOLVEMENT
+    flare_start_day: float = -7.0
+    flare_end_day: float = 730.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.female_fraction <= 1.0:
+            raise InputError(f"female_fraction: got {self.female_fraction!r}, expected 0-1")
+        if not self.flare_end_day > self.flare_start_day:
+            raise InputError("flare_end_day must be after flare_start_day")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A set of virtual patients (arrays are ``(n_patients, ...)``).
+
+    ``params``: RHS parameter vectors including derived slots; ``y0``: steady states;
+    ``thresholds``: ``(n_patients, len(INVOLVEMENT_DESCRIPTORS))`` descriptor thresholds as
+    fractions of baseline inflammation (``inf`` = never present); ``flares``: per patient a
+    tuple of ``(day, amplitude)``.
+    """
+
+    patient_id: tuple[str, ...]
+    sex: tuple[str, ...]
+    age: np.ndarray
+    height_cm: np.ndarray
+    weight_kg: np.ndarray
+    params: np.ndarray
+    y0: np.ndarray
+    thresholds: np.ndarray
+    flares: tuple[tuple[tuple[float, float], ...], ...]
+    plausible: np.ndarray
+    candidates: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.patient_id)
+
+    def covariates(self) -> dict[str, np.ndarray]:
+        """Covariates and baseline read-outs, one entry per column."""
+        y = self.y0
+        return {
+            "sex": np.array(self.sex), "age": self.age, "height_cm": self.height_cm,
+            "weight_kg": self.weight_kg,
+            "baseline_anti_dsdna": y[:, STATE_INDEX["anti_dsdna"]],
+            "baseline_c3": y[:, STATE_INDEX["c3"]],
+            "baseline_proteinuria": y[:, STATE_INDEX["proteinuria"]],
+            "baseline_b_cells_blood": y[:, STATE_INDEX["naive_b_blood"]]
+            + y[:, STATE_INDEX["autoreactive_b_blood"]],
+            "n_flare_triggers": np.array([len(f) for f in self.flares]),
+            "plausible": self.plausible, "candidates_drawn": self.candidates,
+        }
+
+
+def _draw_parameters(rng: np.random.Generator, typical: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    z = rng.standard_normal(typical.size)
+    return typical * np.exp(omega * z)
+
+
+def _draw_flares(rng: np.random.Generator, parameters: ParameterSet,
+                 spec: CohortSpec) -> tuple[tuple[float, float], ...]:
+    rate = parameters.value("flare_rate")
+    span = spec.flare_end_day - spec.flare_start_day
+    n = rng.poisson(rate * span)
+    days = np.sort(rng.uniform(spec.flare_start_day, spec.flare_end_day, n))
+    cv = parameters.value("flare_amplitude_cv")
+    sigma = np.sqrt(np.log1p(cv * cv))
+    amps = parameters.value("flare_amplitude") * np.exp(sigma * rng.standard_normal(n))
+    return tuple((float(d), float(a)) for d, a in zip(days, amps, strict=True))
+
+
+def _draw_thresholds(rng: np.random.Generator, parameters: ParameterSet,
+                     involvement: InvolvementProfile, fixed: Sequence[str] | None) -> np.ndarray:
+    lo, hi = parameters.value("organ_threshold_low"), parameters.value("organ_threshold_high")
+    flo = parameters.value("flare_domain_threshold_low")
+    fhi = parameters.value("flare_domain_threshold_high")
+    base = dict(involvement.baseline)
+    flare = dict(involvement.flare_prone)
+    th = np.full(len(INVOLVEMENT_DESCRIPTORS), np.inf)
+    u = rng.uniform(size=(3, len(INVOLVEMENT_DESCRIPTORS)))
+    for k, name in enumerate(INVOLVEMENT_DESCRIPTORS):
+        involved = (name in fixed) if fixed is not None else u[0, k] < base.get(name, 0.0)
+        if involved:
+            th[k] = lo + (hi - lo) * u[1, k]
+        elif u[2, k] < flare.get(name, 0.0):
+            th[k] = flo + (fhi - flo) * u[1, k]
+    return th
+
+
+def _typical(parameters: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
+    typical = np.concatenate([parameters.vector(), np.zeros(len(DERIVED))])
+    omega = np.concatenate([parameters.iiv_omegas(), np.zeros(len(DERIVED))])
+    return typical, omega
+
+
+def _accept(y0: np.ndarray, found: np.ndarray) -> np.ndarray:
+    ads = y0[:, STATE_INDEX["anti_dsdna"]]
+    prot = y0[:, STATE_INDEX["proteinuria"]]
+    with np.errstate(invalid="ignore"):
+        return found & (ads >= ANTI_DSDNA_POSITIVE_IU_PER_ML) & (prot > ACTIVE_NEPHRITIS_G_PER_DAY)
+
+
+def _select(rngs: Sequence[np.random.Generator], typical: np.ndarray, omega: np.ndarray,
+            *, variability: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw candidates per patient, in rounds, until each has a plausible steady state."""
+    n = len(rngs)
+    params = np.tile(typical, (n, 1))
+    y0 = np.full((n, len(STATE_INDEX)), np.nan)
+    done = np.zeros(n, dtype=bool)
+    tries = np.zeros(n, dtype=np.int64)
+    for _ in range(MAX_CANDIDATES if variability else 1):
+        todo = np.flatnonzero(~done)
+        if todo.size == 0:
+            break
+        cand = np.array([_draw_parameters(rngs[int(i)], typical, omega) if variability else typical
+                         for i in todo])
+        y, full, found = steady_state(cand)
+        ok = _accept(y, found)
+        params[todo] = full
+        y0[todo] = y
+        tries[todo] += 1
+        done[todo[ok]] = True
+    return params, y0, done, tries
+
+
+def sample_cohort(n: int, parameters: ParameterSet, *, seed: int, spec: CohortSpec = CohortSpec(),
+                  first_index: int = 0, id_prefix: str = "vp") -> Cohort:
+    """Draw ``n`` Erlangen-like virtual patients (indices ``first_index`` … ``+ n - 1``).
+
+    Patient *i* uses child *i* of ``SeedSequence(seed)``, so any slice of a cohort equals
+    the same slice drawn on its own.
+    """
+    if not (isinstance(n, int) and n >= 0):
+        raise InputError(f"n: got {n!r}, expected an integer >= 0")
+    children = np.random.SeedSequence(seed).spawn(first_index + n)[first_index:]
+    rngs = [np.random.default_rng(c) for c in children]
+    sex = tuple("F" if r.uniform() < spec.female_fraction else "M" for r in rngs)
+    age = np.array([np.clip(r.normal(spec.age_mean, spec.age_sd), spec.age_min, spec.age_max)
+                    for r in rngs])
+    height = np.array([_HEIGHT_CM[s] * np.exp(_HEIGHT_CV * r.standard_normal())
+                       for s, r in zip(sex, rngs, strict=True)])
+    weight = np.array([_WEIGHT_KG[s] * np.exp(_WEIGHT_CV * r.standard_normal())
+                       for s, r in zip(sex, rngs, strict=True)])
+    typical, omega = _typical(parameters)
+    params, y0, ok, tries = _select(rngs, typical, omega, variability=True)
+    thresholds = np.array([_draw_thresholds(r, parameters, spec.involvement, None) for r in rngs])
+    flares = tuple(_draw_flares(r, parameters, spec) for r in rngs)
+    ids = tuple(f"{id_prefix}{first_index + i:07d}" for i in range(n))
+    return Cohort(ids, sex, age, height, weight, params, y0,
+                  thresholds.reshape(n, len(INVOLVEMENT_DESCRIPTORS)), flares, ok, tries)
+
+
+# Per-patient sex and age of the five Erlangen patients (Schett ACR 2022 abstract 1651).
+_ERLANGEN = (("P1", "F", 20.0), ("P2", "M", 22.0), ("P3", "F", 22.0), ("P4", "F", 24.0),
+             ("P5", "F", 18.0))
+
+
+def erlangen_patients(parameters: ParameterSet, *, seed: int,
+                      spec: CohortSpec = CohortSpec()) -> Cohort:
+    """The five Erlangen patients as individual virtual patients ``erlangen_P1`` … ``P5``.
+
+    Typical parameter values (no variability; five patients cannot support
+    individual fits of the dynamics), their own sex and age, and an organ profile that
+    reproduces their published baseline SLEDAI-2K. Flare triggers come from their own
+    random streams (children of ``SeedSequence([seed, 2022])``).
+    """
+    children = np.random.SeedSequence([seed, 2022]).spawn(len(_ERLANGEN))
+    rngs = [np.random.default_rng(c) for c in children]
+    typical, omega = _typical(parameters)
+    params, y0, ok, tries = _select(rngs, typical, omega, variability=False)
+    thresholds = np.array([_draw_thresholds(r, parameters, spec.involvement, NAMED_PROFILES[pid])
+                           for r, (pid, _, _) in zip(rngs, _ERLANGEN, strict=True)])
+    flares = tuple(_draw_flares(r, parameters, spec) for r in rngs)
+    sex = tuple(s for _, s, _ in _ERLANGEN)
+    return Cohort(tuple(f"erlangen_{pid}" for pid, _, _ in _ERLANGEN), sex,
+                  np.array([a for _, _, a in _ERLANGEN]),
+                  np.array([_HEIGHT_CM[s] for s in sex]), np.array([_WEIGHT_KG[s] for s in sex]),
+                  params, y0, thresholds, flares, ok, tries)
