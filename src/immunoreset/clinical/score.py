@@ -1,0 +1,230 @@
+"""Score a visit table with every instrument: DataFrame, file and single-visit entry points.
+
+Three layers, each a thin wrapper around the next:
+
+* :func:`score_file` reads a CSV or Parquet visit table, scores it and writes the scored
+  table atomically (the ``immunoreset score`` command calls it);
+* :func:`score_visits` scores a :class:`pandas.DataFrame` (vectorised: no loop over rows);
+* :func:`score_visit` scores one typed :class:`~immunoreset.clinical.Visit`, given the
+  patient's earlier visits.
+
+Score columns (see :data:`~immunoreset.clinical.INSTRUMENTS`): ``sledai_2k`` and
+``clinical_sledai`` (points), ``doris``, ``drug_free_doris``, ``lldas`` (0/1), ``sri4`` (0/1,
+empty on a patient's first visit), ``crs_grade`` and ``icans_grade`` (0-4).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from immunoreset.clinical.crs import crs_grade
+from immunoreset.clinical.doris import doris_remission, drug_free_doris_remission
+from immunoreset.clinical.icans import icans_grade
+from immunoreset.clinical.lldas import lldas
+from immunoreset.clinical.sledai2k import (
+    CLINICAL_DESCRIPTORS,
+    DESCRIPTORS,
+    clinical_sledai,
+    sledai_2k,
+)
+from immunoreset.clinical.sri4 import BILAG_COLUMNS, sri4
+from immunoreset.clinical.visits import (
+    INSTRUMENT_COLUMNS,
+    INSTRUMENTS,
+    Visit,
+    check_instruments,
+    prepare_visits,
+)
+from immunoreset.errors import InputError
+
+__all__ = ["VisitScores", "score_file", "score_visit", "score_visits"]
+
+_READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def score_visits(table: pd.DataFrame, *, instruments: Iterable[str] | None = None) -> pd.DataFrame:
+    """Return a copy of ``table`` with one score column per instrument added.
+
+    Parameters
+    ----------
+    table
+        Visit table, one row per patient visit (columns in ``docs/clinical.md`` and
+        :data:`~immunoreset.clinical.VISIT_COLUMNS`); rows may be in any order.
+
+    Other parameters
+    ----------------
+    instruments
+        Names from :data:`~immunoreset.clinical.INSTRUMENTS`; default all. Only the columns
+        these instruments need must be present.
+
+    Returns
+    -------
+    A new DataFrame with the same rows, index and columns, plus the score columns in the order
+    of :data:`~immunoreset.clinical.INSTRUMENTS` (an existing score column is overwritten):
+    SLEDAI scores as int16, DORIS/LLDAS as int8 0/1, SRI-4 as nullable ``Int8`` (missing on
+    a patient's first visit), grades as int8.
+
+    Raises
+    ------
+    InputError
+        On any invalid input (one-line message naming row, column and value); nothing is
+        scored then.
+    """
+    asked = check_instruments(instruments)
+    visits = prepare_visits(table, instruments=asked)
+    values, descriptors = visits.values, visits.descriptors
+    have = set(descriptors.columns)
+    total = sledai_2k(descriptors).to_numpy() if have >= set(DESCRIPTORS) else np.zeros(0)
+    clinical = (
+        clinical_sledai(descriptors).to_numpy()
+        if have >= set(CLINICAL_DESCRIPTORS)
+        else np.zeros(0)
+    )
+    order = {"patient_id": visits.patient_id, "day": visits.day}
+    scores: dict[str, object] = {}
+    for name in asked:
+        columns = [values[c] for c in INSTRUMENT_COLUMNS[name]]
+        if name == "sledai_2k":
+            scores[name] = total
+        elif name == "clinical_sledai":
+            scores[name] = clinical
+        elif name == "doris":
+            scores[name] = doris_remission(clinical, *columns).astype(np.int8)
+        elif name == "drug_free_doris":
+            scores[name] = drug_free_doris_remission(clinical, *columns).astype(np.int8)
+        elif name == "lldas":
+            scores[name] = lldas(descriptors, total, *columns, **order).astype(np.int8)
+        elif name == "sri4":
+            bilag = pd.DataFrame({c: values[c] for c in BILAG_COLUMNS})
+            scores[name] = sri4(total, values["pga"], bilag, **order).astype("Int8")
+        elif name == "crs_grade":
+            scores[name] = crs_grade(*columns)
+        elif name == "icans_grade":
+            scores[name] = icans_grade(*columns)
+    added = pd.DataFrame(scores, index=table.index)
+    kept = table.drop(columns=[c for c in asked if c in table.columns])
+    return pd.concat([kept, added], axis=1)
+
+
+def read_visits(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a visit table from ``.csv`` or ``.parquet``/``.pq`` (raises InputError)."""
+    path = Path(path)
+    kind = _READERS.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(f"VISITS: got {str(path)!r}, expected a .csv or .parquet file")
+    if not path.is_file():
+        raise InputError(f"VISITS: got {str(path)!r}, expected an existing file")
+    try:
+        if kind == "csv":
+            # Cells are read as text, so that the scored file repeats them unchanged; only
+            # empty cells are missing ('NA' or 'None' in a cell is reported, not guessed).
+            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        return pd.read_parquet(path)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"VISITS: could not read {str(path)!r}: {message}") from exc
+
+
+def score_file(
+    path_in: str | os.PathLike[str],
+    path_out: str | os.PathLike[str],
+    *,
+    instruments: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Score the visit table in ``path_in`` and write it, with scores, to ``path_out``.
+
+    The formats follow the extensions (``.csv``, ``.parquet`` or ``.pq``). Everything is
+    validated before anything is written; the output is written to a temporary file in the
+    destination folder and moved into place with :func:`os.replace`, so on error no output
+    file is created or changed. Returns the scored table.
+    """
+    out_path = Path(path_out)
+    out_kind = _READERS.get(out_path.suffix.lower())
+    if out_kind is None:
+        raise InputError(f"--out: got {str(out_path)!r}, expected a .csv or .parquet file")
+    folder = out_path.parent
+    if not folder.is_dir():
+        raise InputError(f"--out: got {str(out_path)!r}, expected an existing folder")
+    scored = score_visits(read_visits(path_in), instruments=instruments)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{out_path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        if out_kind == "csv":
+            scored.to_csv(temporary, index=False)
+        else:
+            scored.to_parquet(temporary, index=False)
+        os.replace(temporary, out_path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+    return scored
+
+
+@dataclass(frozen=True)
+class VisitScores:
+    """Scores of one visit; ``None`` where the instrument was not scored (or SRI-4 at the
+    first visit)."""
+
+    sledai_2k: int | None = None
+    clinical_sledai: int | None = None
+    doris: bool | None = None
+    drug_free_doris: bool | None = None
+    lldas: bool | None = None
+    sri4: bool | None = None
+    crs_grade: int | None = None
+    icans_grade: int | None = None
+
+
+def score_visit(
+    visit: Visit,
+    *,
+    history: Sequence[Visit] = (),
+    instruments: Iterable[str] | None = None,
+) -> VisitScores:
+    """Score one visit, given the same patient's earlier visits (needed by SRI-4 and LLDAS).
+
+    Parameters
+    ----------
+    visit
+        The visit to score.
+
+    Other parameters
+    ----------------
+    history
+        Earlier visits of the same patient, in any order; the earliest is the SRI-4 baseline
+        and the latest the LLDAS "previous assessment".
+    instruments
+        Default: every instrument whose inputs are known in ``visit`` and ``history``.
+
+    This wraps :func:`score_visits` on a small table, so both give the same results.
+    """
+    for earlier in history:
+        if earlier.patient_id != visit.patient_id or not earlier.day < visit.day:
+            raise InputError(
+                f"history: got a visit of patient {earlier.patient_id!r} on day {earlier.day}, "
+                f"expected earlier visits of patient {visit.patient_id!r} (before day {visit.day})"
+            )
+    table = pd.DataFrame([v.to_record() for v in (*history, visit)])
+    if instruments is None:
+        known = set(table.columns[table.notna().all()])
+        instruments = [i for i in INSTRUMENTS if set(INSTRUMENT_COLUMNS[i]) <= known]
+    scored = score_visits(table, instruments=instruments).iloc[-1]
+    result: dict[str, int | bool | None] = {}
+    for name in check_instruments(instruments):
+        value = scored[name]
+        if pd.isna(value):
+            result[name] = None
+        elif name in {"doris", "drug_free_doris", "lldas", "sri4"}:
+            result[name] = bool(value)
+        else:
+            result[name] = int(value)
+    return VisitScores(**result)  # type: ignore[arg-type]
