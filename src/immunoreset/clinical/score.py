@@ -213,13 +213,29 @@ def score_visit(
                 f"history: got a visit of patient {earlier.patient_id!r} on day {earlier.day}, "
                 f"expected earlier visits of patient {visit.patient_id!r} (before day {visit.day})"
             )
+    longitudinal = {"lldas", "sri4"}  # need earlier visits; the others use this visit only
     table = pd.DataFrame([v.to_record() for v in (*history, visit)])
     if instruments is None:
-        known = set(table.columns[table.notna().all()])
-        instruments = [i for i in INSTRUMENTS if set(INSTRUMENT_COLUMNS[i]) <= known]
-    scored = score_visits(table, instruments=instruments).iloc[-1]
+        known_now = set(table.columns[table.iloc[[-1]].notna().all()])
+        known_always = set(table.columns[table.notna().all()])
+        instruments = [
+            i
+            for i in INSTRUMENTS
+            if set(INSTRUMENT_COLUMNS[i]) <= (known_always if i in longitudinal else known_now)
+        ]
+    asked = check_instruments(instruments)
+    now = [i for i in asked if i not in longitudinal]
+    over_time = [i for i in asked if i in longitudinal]
+    scored = pd.concat(
+        [
+            score_visits(table.iloc[[-1]], instruments=now).iloc[-1] if now else pd.Series(),
+            score_visits(table, instruments=over_time).iloc[-1][over_time]
+            if over_time
+            else pd.Series(),
+        ]
+    )
     result: dict[str, int | bool | None] = {}
-    for name in check_instruments(instruments):
+    for name in asked:
         value = scored[name]
         if pd.isna(value):
             result[name] = None

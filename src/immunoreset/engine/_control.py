@@ -61,7 +61,7 @@ def error_norm(
     return math.sqrt(s / n)
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True)
 def initial_step(
     rhs, t, h_max, y, p, f0, atol, rtol, order, y1, f1, flags
 ):  # pragma: no cover - numba

@@ -55,7 +55,7 @@ _ROW_ERR = N_STAGES + 1  # local error estimate
 N_WORK = N_STAGES + 2
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True)
 def step(
     rhs, jac, use_jac, t, h, y, p, f0, atol, rtol, ynew, f1, work, jmat, lu, piv, flags
 ):  # pragma: no cover - numba
@@ -88,7 +88,7 @@ def step(
     return error_norm(err, y, ynew, atol, rtol)
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True)
 def interp(theta, h, y, ynew, work, out):  # pragma: no cover - numba
     """Order-4 dense output at ``t + theta h`` (0 <= theta <= 1) after ``step``."""
     n = y.size

@@ -42,7 +42,14 @@ STATUS_STEP_TOO_SMALL = 2
 STATUS_NONFINITE = 3
 
 
-@njit(nogil=True, inline="always")
+@njit(cache=True, nogil=True)
+def _copy(src, dst):  # pragma: no cover - numba
+    # Explicit loop: numba compiles slice assignment (dst[:] = src) very slowly.
+    for i in range(src.size):
+        dst[i] = src[i]
+
+
+@njit(nogil=True)
 def integrate_patient(
     step,
     interp,
@@ -99,7 +106,7 @@ def integrate_patient(
         status = STATUS_NONFINITE
     else:
         while isave < nt and t_save[isave] <= t:
-            out[isave, :] = y
+            _copy(y, out[isave])
             isave += 1
 
     f0_valid = False
@@ -152,14 +159,14 @@ def integrate_patient(
                 t_new = tb if last else t + h_try
                 while isave < nt and t_save[isave] < tb and t_save[isave] <= t_new:
                     if t_save[isave] == t_new:
-                        out[isave, :] = ynew
+                        _copy(ynew, out[isave])
                     else:
                         interp((t_save[isave] - t) / h_try, h_try, y, ynew, work, out[isave])
                     isave += 1
-                y[:] = ynew
+                _copy(ynew, y)
                 t = t_new
                 if flags[FLAG_F1_VALID] == 1:
-                    f0[:] = f1
+                    _copy(f1, f0)
                 else:
                     f0_valid = False
                 flags[FLAG_JAC_VALID] = 0
@@ -197,7 +204,7 @@ def integrate_patient(
                 status = STATUS_NONFINITE
                 break
         while isave < nt and t_save[isave] <= tb:
-            out[isave, :] = y
+            _copy(y, out[isave])
             isave += 1
 
     stats[0] = n_acc

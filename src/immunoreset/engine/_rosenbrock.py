@@ -107,13 +107,13 @@ _ROW_DENSE = N_STAGES + 3  # three rows of dense-output coefficients
 N_WORK = N_STAGES + 6
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True)
 def no_jac(t, y, p, jac):  # pragma: no cover - numba
     """Placeholder for 'no analytic Jacobian': the stepper differentiates numerically."""
     jac[0, 0] = math.nan
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True)
 def _fd_jacobian(rhs, t, h, y, p, f0, atol, rtol, jac, ypert, fpert, flags):  # pragma: no cover
     """Forward-difference Jacobian, column j perturbed by δ_j (Hindmarsh's LSODE rule).
 
@@ -145,7 +145,7 @@ def _fd_jacobian(rhs, t, h, y, p, f0, atol, rtol, jac, ypert, fpert, flags):  # 
     flags[FLAG_NRHS] += n
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True)
 def step(
     rhs, jac, use_jac, t, h, y, p, f0, atol, rtol, ynew, f1, work, jmat, lu, piv, flags
 ):  # pragma: no cover - numba
@@ -216,7 +216,7 @@ def step(
     return error_norm(work[N_STAGES - 1], y, ynew, atol, rtol)
 
 
-@njit(nogil=True, inline="always")
+@njit(nogil=True)
 def interp(theta, h, y, ynew, work, out):  # pragma: no cover - numba
     """Order-4 dense output at ``t + theta h`` (0 <= theta <= 1) after ``step``."""
     d1 = work[_ROW_DENSE]
