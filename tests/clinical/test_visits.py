@@ -225,7 +225,7 @@ def test_visit_record_lists_every_descriptor_as_0_or_1() -> None:
 
 
 def test_visit_rejects_an_unknown_descriptor_and_incomplete_bilag() -> None:
-    with pytest.raises(InputError, match="Visit.descriptors: got 'malar_rash'"):
+    with pytest.raises(InputError, match=r"Visit\.descriptors: got 'malar_rash'"):
         Visit("P1", 0, descriptors={"malar_rash"})
-    with pytest.raises(InputError, match="Visit.bilag: got domains renal, expected all of"):
+    with pytest.raises(InputError, match=r"Visit\.bilag: got domains renal, expected all of"):
         Visit("P1", 0, bilag={"renal": "A"})
