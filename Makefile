@@ -24,7 +24,7 @@ demo: $(VENV)/.installed
 	@echo "Report: $(DEMO_OUT)/report.html"
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks calibration
+	$(BIN)/ruff check src tests
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

@@ -147,7 +147,7 @@ def _run(kernel: Any, args: tuple[Any, ...], n_threads: int | None) -> None:
     if n_threads is None:
         kernel(*args)
         return
-    limit = numba.config.NUMBA_NUM_THREADS
+    limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     if isinstance(n_threads, bool) or not isinstance(n_threads, int) or not 1 <= n_threads <= limit:
         raise InputError(f"solve_batch: n_threads={n_threads!r}, expected an int in [1, {limit}]")
     previous = numba.get_num_threads()
