@@ -14,7 +14,8 @@ from immunoreset.clinical import INSTRUMENTS, read_visits, score_visits
 
 from .helpers import quiet_row, table
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "visits" / "example_visits.csv"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "visits" / "example_visits.csv"
 
 
 def test_cli_and_api_give_the_same_scores_on_the_example_file(tmp_path: Path) -> None:
@@ -77,3 +78,13 @@ def test_subprocess_exit_status_is_2_and_no_output_file_on_a_wrong_unit(tmp_path
     assert "did you pass mg/day?" in done.stderr
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["visits.csv"]
+
+
+def test_the_output_shown_in_docs_clinical_md_is_what_the_command_writes(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "clinical.md").read_text()
+    shown = doc.split("Score columns of `scored.csv`:")[1].split("```")[1].strip()
+    out = tmp_path / "scored.csv"
+    assert main(["score", str(EXAMPLE), "--out", str(out)]) == 0
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    columns = ["patient_id", "day", *INSTRUMENTS]
+    assert written[columns].to_csv(index=False, lineterminator="\n").strip() == shown

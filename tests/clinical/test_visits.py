@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -229,3 +230,9 @@ def test_visit_rejects_an_unknown_descriptor_and_incomplete_bilag() -> None:
         Visit("P1", 0, descriptors={"malar_rash"})
     with pytest.raises(InputError, match=r"Visit\.bilag: got domains renal, expected all of"):
         Visit("P1", 0, bilag={"renal": "A"})
+
+
+def test_every_column_and_instrument_is_documented_in_docs_clinical_md() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "clinical.md").read_text()
+    for name in (*VISIT_COLUMNS, *INSTRUMENTS):
+        assert f"`{name}`" in doc, name

@@ -62,6 +62,7 @@ __all__ = [
     "ColumnSpec",
     "PreparedVisits",
     "Visit",
+    "check_instruments",
     "prepare_visits",
 ]
 
@@ -430,10 +431,10 @@ class _Checker:
         return values
 
     def numbers(self, spec: ColumnSpec, *, allow_missing: bool = False) -> np.ndarray:
-        values = raw = self._parse(spec.name)
+        values = self._parse(spec.name)
         missing = np.isnan(values)
         if not allow_missing:
-            self.fail_first(missing, spec.name, raw, f"a value ({_describe(spec)})")
+            self.fail_first(missing, spec.name, values, f"a value ({_describe(spec)})")
         present = ~missing
         if spec.kind == "binary":
             self.fail_first(present & (values != 0) & (values != 1), spec.name, values, "0 or 1")
