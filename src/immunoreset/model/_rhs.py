@@ -24,8 +24,9 @@ killing hazard per CD19⁺ target, ``κ_t = η_t κ`` in tissue and marrow):
   long-lived plasma cells (never killed by CAR-T). Autoreactive B cells are recruited from
   naive B and proliferate under stimulation ``S = x^n / (1 + x^n)``,
   ``x = IC / K_S + g_F F`` (immune complexes and flare trigger), inside a niche of capacity
-  K_M. This positive loop (B → plasmablasts → anti-dsDNA → immune complexes → S) is the
-  bistable switch: below a threshold autoreactive mass the loop dies out.
+  K_M, and differentiate into plasmablasts at a constant rate. This positive loop
+  (B → plasmablasts → anti-dsDNA → immune complexes → S → B) is the bistable switch:
+  below a threshold autoreactive mass the loop dies out.
 * Antibodies: anti-dsDNA is secreted by autoreactive plasmablasts and long-lived plasma
   cells and lost by IgG catabolism and immune-complex formation; vaccine IgG and total IgG
   are written relative to their pre-treatment production (turnover form).
@@ -231,7 +232,7 @@ def rhs(t: float, y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
                    - recruit - activate_other)
     dydt[X_BMB] = ktb * bmt - (kbt + p[K_DMB] + kill + kld) * bmb
     prolif = p[K_PM] * stim * bmt * (1.0 - bmt / p[K_CAP])
-    differentiate = p[K_DIF] * stim * bmt
+    differentiate = p[K_DIF] * bmt
     dydt[X_BMT] = (kbt * bmb - (ktb + p[K_DMB] + kill_t + kld) * bmt
                    + recruit + prolif - differentiate)
     dydt[X_PBA] = differentiate - (p[K_DPB] + p[K_LL] + kill_t + kld) * pba

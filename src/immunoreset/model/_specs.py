@@ -57,7 +57,7 @@ SPECS: tuple[ParameterSpec, ...] = (
     _S("autoreactive_proliferation_rate", "1/day", "maximal stimulated proliferation of autoreactive memory B cells"),
     _S("autoreactive_death_rate", "1/day", "autoreactive memory B-cell death rate"),
     _S("autoreactive_capacity", "cell/uL", "niche capacity of the tissue autoreactive memory/activated pool"),
-    _S("autoreactive_differentiation_rate", "1/day", "differentiation of stimulated autoreactive B cells into plasmablasts"),
+    _S("autoreactive_differentiation_rate", "1/day", "differentiation of autoreactive memory/activated B cells into plasmablasts"),
     _S("stimulation_half_ic", "IU/mL", "immune-complex level giving half-maximal autoreactive B stimulation"),
     _S("stimulation_hill", "dimensionless", "Hill coefficient of autoreactive B stimulation"),
     _S("flare_stimulation_gain", "dimensionless", "stimulation added per unit flare trigger (in units of stimulation_half_ic)"),

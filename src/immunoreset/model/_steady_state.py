@@ -38,8 +38,8 @@ def _chain(ic: np.ndarray, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out_t = ktb + dn + p["autoreactive_recruitment_rate"] * stim + p["other_plasmablast_activation_rate"]
     bnb = p["b_precursor_maturation_rate"] * prec / (kbt + dn - ktb * kbt / out_t)
     bnt = kbt * bnb / out_t
-    lin = kbt * ktb / (kbt + dm) - (ktb + dm) + (p["autoreactive_proliferation_rate"]
-                                                   - p["autoreactive_differentiation_rate"]) * stim
+    lin = (kbt * ktb / (kbt + dm) - (ktb + dm) - p["autoreactive_differentiation_rate"]
+           + p["autoreactive_proliferation_rate"] * stim)
     quad = p["autoreactive_proliferation_rate"] * stim / p["autoreactive_capacity"]
     const = p["autoreactive_recruitment_rate"] * stim * bnt
     disc = np.sqrt(lin * lin + 4.0 * quad * const)
@@ -48,7 +48,7 @@ def _chain(ic: np.ndarray, p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                        2.0 * const / np.where(disc - lin > 0, disc - lin, 1.0))
     bmt = np.where((lin > 0.0) & (quad <= 0.0), np.inf, bmt)
     bmb = ktb * bmt / (kbt + dm)
-    pba = p["autoreactive_differentiation_rate"] * stim * bmt / (
+    pba = p["autoreactive_differentiation_rate"] * bmt / (
         p["plasmablast_death_rate"] + p["llpc_formation_rate"])
     lla = p["llpc_formation_rate"] * pba / p["llpc_death_rate"]
     autoantigen = 1.0 + p["autoantigen_inflammation_gain"] * inf

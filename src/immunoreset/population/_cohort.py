@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from immunoreset.errors import InputError
-from immunoreset.model import DERIVED, STATE_INDEX, ParameterSet, steady_state
+from immunoreset.model import DERIVED, PARAMETER_INDEX, STATE_INDEX, ParameterSet, steady_state
 from immunoreset.population._profile import (
     ERLANGEN_INVOLVEMENT,
     INVOLVEMENT_DESCRIPTORS,
@@ -31,6 +31,10 @@ __all__ = ["Cohort", "CohortSpec", "erlangen_patients", "sample_cohort"]
 ANTI_DSDNA_POSITIVE_IU_PER_ML = 30.0
 #: Active nephritis for inclusion: proteinuria > 0.5 g/day (SLEDAI-2K renal descriptor).
 ACTIVE_NEPHRITIS_G_PER_DAY = 0.5
+#: Largest proteinuria a virtual patient can reach (at maximal inflammation), g/day.
+#: ASSUMED plausibility bound: heavy nephrotic-range proteinuria; lupus nephritis cohorts
+#: report mean baselines of 5.5-6.4 g/day (Korbet & Lewis 2012 NDT 27:2813).
+MAX_PROTEINURIA_G_PER_DAY = 20.0
 #: Maximal number of candidate parameter sets drawn per patient.
 MAX_CANDIDATES = 60
 
@@ -148,11 +152,14 @@ def _typical(parameters: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
     return typical, omega
 
 
-def _accept(y0: np.ndarray, found: np.ndarray) -> np.ndarray:
+def _accept(y0: np.ndarray, params: np.ndarray, found: np.ndarray) -> np.ndarray:
     ads = y0[:, STATE_INDEX["anti_dsdna"]]
     prot = y0[:, STATE_INDEX["proteinuria"]]
+    prot_max = (params[:, PARAMETER_INDEX["proteinuria_normal"]]
+                + params[:, PARAMETER_INDEX["proteinuria_inflammation_gain"]])
     with np.errstate(invalid="ignore"):
-        return found & (ads >= ANTI_DSDNA_POSITIVE_IU_PER_ML) & (prot > ACTIVE_NEPHRITIS_G_PER_DAY)
+        return (found & (ads >= ANTI_DSDNA_POSITIVE_IU_PER_ML)
+                & (prot > ACTIVE_NEPHRITIS_G_PER_DAY) & (prot_max <= MAX_PROTEINURIA_G_PER_DAY))
 
 
 def _select(rngs: Sequence[np.random.Generator], typical: np.ndarray, omega: np.ndarray,
@@ -170,7 +177,7 @@ def _select(rngs: Sequence[np.random.Generator], typical: np.ndarray, omega: np.
         cand = np.array([_draw_parameters(rngs[int(i)], typical, omega) if variability else typical
                          for i in todo])
         y, full, found = steady_state(cand)
-        ok = _accept(y, found)
+        ok = _accept(y, full, found)
         params[todo] = full
         y0[todo] = y
         tries[todo] += 1

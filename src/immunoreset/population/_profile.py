@@ -46,12 +46,12 @@ class InvolvementProfile:
 #: matches the reported median 16, range 8-16 (target baseline_sledai).
 ERLANGEN_INVOLVEMENT = InvolvementProfile(
     name="erlangen_like",
-    baseline=(("hematuria", 0.4), ("urinary_casts", 0.25), ("pyuria", 0.15),
-              ("arthritis", 0.3), ("rash", 0.35), ("alopecia", 0.15),
-              ("mucosal_ulcers", 0.15), ("pleurisy", 0.15), ("pericarditis", 0.15),
-              ("fever", 0.1), ("thrombocytopenia", 0.1), ("leukopenia", 0.25)),
-    flare_prone=(("arthritis", 0.3), ("rash", 0.3), ("hematuria", 0.3),
-                 ("pleurisy", 0.15), ("mucosal_ulcers", 0.15), ("leukopenia", 0.2)),
+    baseline=(("hematuria", 0.3), ("urinary_casts", 0.2), ("pyuria", 0.1),
+              ("arthritis", 0.25), ("rash", 0.3), ("alopecia", 0.1),
+              ("mucosal_ulcers", 0.1), ("pleurisy", 0.1), ("pericarditis", 0.1),
+              ("fever", 0.1), ("thrombocytopenia", 0.1), ("leukopenia", 0.2)),
+    flare_prone=(("arthritis", 0.5), ("rash", 0.4), ("hematuria", 0.4),
+                 ("pleurisy", 0.2), ("mucosal_ulcers", 0.2), ("leukopenia", 0.2)),
     source="assumed; constrained by Pediatric Rheumatology 2024 Table 1 (organs involved) "
            "and the baseline SLEDAI-2K of Mackensen 2022",
 )
