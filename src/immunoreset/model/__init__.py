@@ -6,6 +6,7 @@ from immunoreset.model._parameters import (
     ParameterSpec,
     load_parameter_file,
     unit_registry,
+    write_parameter_file,
 )
 from immunoreset.model._rhs import N_STATES, rhs
 from immunoreset.model._specs import DERIVED, N_FILE_PARAMETERS, PARAMETER_INDEX, SPECS
@@ -38,4 +39,5 @@ __all__ = [
     "rhs",
     "steady_state",
     "unit_registry",
+    "write_parameter_file",
 ]

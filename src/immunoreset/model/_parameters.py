@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pint
+import tomli_w
 
 from immunoreset.errors import InputError
 
@@ -42,6 +43,7 @@ __all__ = [
     "ParameterSpec",
     "load_parameter_file",
     "unit_registry",
+    "write_parameter_file",
 ]
 
 #: Allowed provenance tags of a parameter value.
@@ -263,3 +265,25 @@ def load_parameter_file(path: str | Path | None, specs: Sequence[ParameterSpec],
     meta = doc.get("meta", {})
     return ParameterSet(specs=tuple(specs), parameters=tuple(params),
                         name=str(meta.get("name", label)), provenance=dict(meta))
+
+
+def write_parameter_file(parameters: ParameterSet, path: str | Path, *,
+                         meta: Mapping[str, Any] | None = None) -> Path:
+    """Write ``parameters`` as a TOML parameter file (values in canonical units).
+
+    ``meta`` replaces the file's ``[meta]`` table (e.g. how a calibration made it). The
+    file is written to a temporary name and renamed, so a failure leaves the old file.
+    """
+    out = Path(path)
+    entries = []
+    for p in parameters.parameters:
+        entry: dict[str, Any] = {"name": p.name, "value": p.value, "unit": p.unit,
+                                 "status": p.status, "source": p.source, "iiv_cv": p.iiv_cv}
+        if p.reason:
+            entry["reason"] = p.reason
+        entries.append(entry)
+    doc = {"meta": dict(meta if meta is not None else parameters.provenance), "parameter": entries}
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(tomli_w.dumps(doc))
+    tmp.replace(out)
+    return out

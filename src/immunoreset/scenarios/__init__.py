@@ -1,7 +1,7 @@
 """Published studies reproduced in silico."""
 
-from immunoreset.scenarios._mackensen2022 import TRAJECTORY_VARIABLES, reproduce
+from immunoreset.scenarios._mackensen2022 import MARKERS, reproduce
 
 SCENARIOS = ("mackensen2022",)
 
-__all__ = ["SCENARIOS", "TRAJECTORY_VARIABLES", "reproduce"]
+__all__ = ["MARKERS", "SCENARIOS", "reproduce"]

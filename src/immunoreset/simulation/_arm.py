@@ -116,7 +116,10 @@ def patient_readouts(result: ArmResult) -> pd.DataFrame:
     ret = np.where(has, d[np.argmax(after, axis=1)], np.nan)
 
     def at(name: str, day: float) -> np.ndarray:
+        """Values on ``day``; NaN when the run does not cover that day."""
         j = int(np.searchsorted(d, day))
+        if j >= d.size or d[j] != day:
+            return np.full(len(result.patient_ids), np.nan)
         return v[name][:, j]
 
     out = pd.DataFrame({

@@ -1,0 +1,96 @@
+"""Calibrate the SLE / CD19 CAR-T parameters to the Erlangen targets.
+
+Usage (from the repository root, after ``make test`` or ``pip install -e .``)::
+
+    python calibration/calibrate.py [--n 200] [--seed 1] [--max-evals 150] [--posterior 100]
+
+1. Fits every parameter whose status is ``calibrated`` in the packaged parameter file by
+   Nelder–Mead on log-values (:func:`immunoreset.calibration.fit`), on ``--n`` virtual
+   Erlangen-like patients per arm drawn from ``--seed``, starting from the file's values.
+2. Writes the fitted values back into ``src/immunoreset/model/data/sle_cd19_cart.toml``
+   with a ``[meta]`` table recording this script, its arguments, the loss and the date.
+3. Draws ``--posterior`` ABC proposals around the fit and writes them (accepted or not) to
+   ``src/immunoreset/calibration/data/posterior_samples.csv`` — the uncertainty estimate
+   trial replicates draw from.
+4. Writes ``calibration/results/report.md`` and ``calibration/results/criteria.csv``.
+
+Deterministic for a given seed. It takes minutes; it is not run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from importlib import resources
+from pathlib import Path
+
+from immunoreset import __version__
+from immunoreset.calibration import abc_posterior, calibrated_names, fit
+from immunoreset.model import load_parameters, write_parameter_file
+
+ROOT = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=200, help="virtual patients per arm (default 200)")
+    ap.add_argument("--seed", type=int, default=1, help="cohort seed (default 1)")
+    ap.add_argument("--max-evals", type=int, default=150, help="Nelder-Mead evaluations (default 150)")
+    ap.add_argument("--posterior", type=int, default=100, help="ABC proposals (default 100; 0 skips)")
+    ap.add_argument("--no-write", action="store_true", help="report only; leave the parameter file")
+    args = ap.parse_args()
+
+    parameters = load_parameters()
+    names = calibrated_names(parameters)
+    print(f"fitting {len(names)} parameters on {args.n} patients/arm, seed {args.seed}", file=sys.stderr)
+    result = fit(parameters, names, n=args.n, seed=args.seed, max_evals=args.max_evals,
+                 progress=lambda i, loss: print(f"  evaluation {i}: loss {loss:.4g}", file=sys.stderr))
+    meta = {
+        "name": "sle_cd19_cart",
+        "description": "CD19 CAR-T in SLE: literature values, values calibrated by "
+                       "calibration/calibrate.py, assumed values with reasons",
+        "calibration_script": "calibration/calibrate.py",
+        "calibration_arguments": f"--n {args.n} --seed {args.seed} --max-evals {args.max_evals}",
+        "calibration_loss": result.loss,
+        "calibration_criteria_passed": f"{int(result.table['passed'].sum())}/{len(result.table)}",
+        "calibration_date": dt.date.today().isoformat(),
+        "immunoreset_version": __version__,
+        "posterior_samples": "immunoreset/calibration/data/posterior_samples.csv",
+    }
+    pkg = resources.files("immunoreset")
+    if not args.no_write:
+        write_parameter_file(result.parameters, Path(str(pkg.joinpath("model", "data", "sle_cd19_cart.toml"))),
+                             meta=meta)
+    results = ROOT / "results"
+    results.mkdir(exist_ok=True)
+    result.table.to_csv(results / "criteria.csv", index=False)
+    result.history.to_csv(results / "fit_history.csv", index=False)
+    lines = [f"# Calibration report ({meta['calibration_date']})", "",
+             f"Command: `python calibration/calibrate.py {meta['calibration_arguments']} "
+             f"--posterior {args.posterior}`", "",
+             f"Loss {result.loss:.4g}; criteria passed {meta['calibration_criteria_passed']}.", "",
+             "| parameter | fitted value | unit |", "|---|---|---|"]
+    lines += [f"| {k} | {result.parameters.value(k):.6g} | {result.parameters[k].unit} |" for k in names]
+    lines += ["", "| target | criterion | model value | band | passed |", "|---|---|---|---|---|"]
+    lines += [f"| {r.target_id} | {r.criterion} | {r.model_value:.4g} | [{r.low:g}, {r.high:g}] | {r.passed} |"
+              for r in result.table.itertuples()]
+    if args.posterior > 0:
+        post = abc_posterior(result.parameters, names, n_proposals=args.posterior, n=args.n,
+                             seed=args.seed,
+                             progress=lambda i, a: print(f"  proposal {i}: {a} accepted", file=sys.stderr))
+        post.to_csv(Path(str(pkg.joinpath("calibration", "data", "posterior_samples.csv"))), index=False)
+        acc = post[post["accepted"]]
+        lines += ["", f"ABC posterior: {len(acc)} of {len(post)} proposals pass every criterion.", "",
+                  "| parameter | posterior median | 5% | 95% |", "|---|---|---|---|"]
+        for k in names:
+            if len(acc):
+                q = acc[k].quantile([0.5, 0.05, 0.95]).to_numpy()
+                lines.append(f"| {k} | {q[0]:.4g} | {q[1]:.4g} | {q[2]:.4g} |")
+    (results / "report.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {results / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
