@@ -177,7 +177,8 @@ def load_study_config(path: str | Path) -> tuple[StudySpec, dict[str, Any]]:
         parameters = parameters.with_values(_overrides(prm["values"], p.parent))
     pop = doc.get("population", {})
     _unknown("population", pop, _POP)
-    cohort = CohortSpec(**{k: _number(f"population.{k}", v) for k, v in pop.items()})
+    numbers: dict[str, Any] = {k: _number(f"population.{k}", v) for k, v in pop.items()}
+    cohort = CohortSpec(**numbers)
     sol = doc.get("solver", {})
     _unknown("solver", sol, _SOLVER)
     solver = SolverSettings(**sol)
