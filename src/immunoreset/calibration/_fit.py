@@ -76,7 +76,13 @@ class FitResult:
 
 def fit(parameters: ParameterSet, names: Sequence[str], *, n: int, seed: int,
         max_evals: int = 150, progress: Callable[[int, float], None] | None = None) -> FitResult:
-    """Nelder–Mead on log-parameters ``names``, starting from ``parameters``."""
+    """Nelder–Mead on log-parameters ``names``, starting from ``parameters``.
+
+    ``max_evals=0`` only evaluates the starting point (a check of an existing calibration).
+    """
+    if max_evals <= 0:
+        table = simulate_targets(parameters, n=n, seed=seed)
+        return FitResult(parameters, table, target_loss(table), pd.DataFrame())
     x0 = np.log([parameters.value(k) for k in names])
     rows: list[dict[str, float]] = []
 

@@ -19,6 +19,8 @@ killing hazard per CD19⁺ target, ``κ_t = η_t κ`` in tissue and marrow):
       C_M' = k_EM C_E - k_ME s_Ag C_M - δ_M C_M - kLD C_M
       κ = γ (C_E + C_M) / (C_E + C_M + K_kill)   (memory-like cells keep cytotoxicity)
 
+  Below one CAR-T cell in the whole body (C_E · V_dist < 1) effectors do not proliferate.
+
 * B lineage: marrow precursors with feedback up to (1 + g) fold when blood B cells fall
   (Hosseini 2020); naive and autoreactive memory B in blood and tissue; plasmablasts; CD19⁻
   long-lived plasma cells (never killed by CAR-T). Autoreactive B cells are recruited from
@@ -50,6 +52,8 @@ from immunoreset.model._states import STATE_INDEX as _X
 __all__ = ["N_STATES", "rhs"]
 
 N_STATES = len(_X)
+#: Microlitres per litre (unit conversion).
+UL_PER_L = 1e6
 
 # State indices (compile-time constants for numba).
 X_UF = _X["fludarabine_exposure"]
@@ -91,6 +95,7 @@ K_RHO = _P["car_t_antigen_expansion_rate"]
 K_KAG = _P["car_t_antigen_half_saturation"]
 K_SYN = _P["lymphopenia_antigen_synergy"]
 K_RC = _P["car_t_homeostatic_rate"]
+K_VDIST = _P["car_t_distribution_volume"]
 K_CARCAP = _P["car_t_capacity_fraction"]
 K_DE = _P["car_t_effector_death_rate"]
 K_EM = _P["car_t_memory_conversion_rate"]
@@ -206,6 +211,12 @@ def rhs(t: float, y: np.ndarray, p: np.ndarray, dydt: np.ndarray) -> None:
     # capacity and are out-competed above it, at a rate that is fastest when it is empty.
     boost = (p[K_RC] + p[K_BL] * shape) * math.log(p[K_CARCAP] / max(x, 1e-12))
     antigen_drive = p[K_RHO] * s_ag * (1.0 + p[K_SYN] * shape)
+    # A CAR-T population smaller than one cell in the whole body cannot proliferate
+    # (extinction): without this, round-off in a stiff solve (~1e-16 cells/µL) would be
+    # amplified by the lymphopenic growth rate before any infusion.
+    if ce * p[K_VDIST] * UL_PER_L < 1.0:
+        antigen_drive = 0.0
+        boost = min(boost, 0.0)
     dydt[X_CE] = ((antigen_drive + boost) * ce - (p[K_DE] + p[K_EM]) * ce
                   + p[K_ME] * s_ag * cm - kld * ce)
     dydt[X_CM] = p[K_EM] * ce - p[K_ME] * s_ag * cm - p[K_DM] * cm - kld * cm

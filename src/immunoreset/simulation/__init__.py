@@ -9,6 +9,7 @@ from immunoreset.simulation._arm import (
     simulate_arm,
 )
 from immunoreset.simulation._config import load_study_config
+from immunoreset.simulation._reference import solve_patient_scipy
 from immunoreset.simulation._study import CHUNK_SIZE, TRAJECTORY_VARIABLES, StudySpec, run_study
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "patient_readouts",
     "run_study",
     "simulate_arm",
+    "solve_patient_scipy",
 ]
