@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from immunoreset.calibration import evaluate_trajectories
 from immunoreset.cli import main
 
 
@@ -23,6 +24,10 @@ def test_reproduce_writes_all_outputs(tmp_path: Path) -> None:
     assert traj["day"].min() == -7 and traj["day"].max() == 730
     cal = pd.read_csv(out / "calibration.csv")
     assert {"target_id", "observed", "acceptance", "model_value", "passed"} <= set(cal.columns)
+    # The figures can be recomputed from trajectories.parquet alone.
+    again = evaluate_trajectories(str(out / "trajectories.parquet"))
+    pd.testing.assert_series_equal(again["model_value"], cal["model_value"], rtol=1e-12)
+    assert again["passed"].tolist() == cal["passed"].tolist()
 
 
 def test_bad_n_is_one_line_exit_2_and_no_output(tmp_path: Path) -> None:

@@ -8,7 +8,12 @@ from immunoreset.calibration._fit import (
     simulate_targets,
     target_loss,
 )
-from immunoreset.calibration._targets import Criterion, evaluate_targets, load_targets
+from immunoreset.calibration._targets import (
+    Criterion,
+    evaluate_targets,
+    evaluate_trajectories,
+    load_targets,
+)
 
 __all__ = [
     "Criterion",
@@ -16,6 +21,7 @@ __all__ = [
     "abc_posterior",
     "calibrated_names",
     "evaluate_targets",
+    "evaluate_trajectories",
     "fit",
     "load_targets",
     "simulate_targets",

@@ -8,7 +8,6 @@ the arm results, with the fixed read-out thresholds of the targets file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -17,7 +16,7 @@ import pandas as pd
 
 from immunoreset.simulation import B_CELL_RETURN_CELLS_PER_UL, ArmResult
 
-__all__ = ["Criterion", "evaluate_targets", "load_targets"]
+__all__ = ["Criterion", "evaluate_targets", "evaluate_trajectories", "load_targets"]
 
 
 def load_targets() -> pd.DataFrame:
@@ -140,4 +139,28 @@ def evaluate_targets(car_t: ArmResult, untreated: ArmResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-_: Callable[..., object] = evaluate_targets
+
+def evaluate_trajectories(path: str) -> pd.DataFrame:
+    """Recompute every criterion from a run's ``trajectories.parquet`` alone.
+
+    Uses the virtual patients (ids not starting with ``erlangen_``) of the ``car_t`` and
+    ``untreated`` arms; the result equals the run's ``calibration.csv``.
+    """
+    import pyarrow.parquet as pq
+
+    from immunoreset.therapy import Regimen
+
+    table = pq.read_table(path, filters=[("arm", "in", ["car_t", "untreated"])]).to_pandas()
+    table = table[~table["patient_id"].astype(str).str.startswith("erlangen_")]
+    results = {}
+    for arm, regimen in (("car_t", Regimen.erlangen_car_t()), ("untreated", Regimen.refractory_background())):
+        sub = table[table["arm"] == arm]
+        ids = list(dict.fromkeys(sub["patient_id"].astype(str)))
+        days = np.sort(sub["day"].unique()).astype(np.float64)
+        values = {}
+        for var, grp in sub.groupby("variable", observed=True):
+            wide = grp.pivot(index="patient_id", columns="day", values="value")
+            values[str(var)] = wide.loc[ids].to_numpy(dtype=np.float64)
+        results[arm] = ArmResult(arm, regimen, tuple(ids), days, values,
+                                 np.zeros(len(ids), dtype=np.int8), np.zeros(len(ids), dtype=np.int64))
+    return evaluate_targets(results["car_t"], results["untreated"])
