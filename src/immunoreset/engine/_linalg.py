@@ -14,7 +14,7 @@ from numba import njit
 __all__ = ["lu_factor", "lu_solve"]
 
 
-@njit(cache=True, nogil=True)
+@njit(nogil=True, error_model="numpy")
 def lu_factor(a: np.ndarray, piv: np.ndarray) -> bool:  # pragma: no cover - numba
     """Factor ``a`` (n × n) in place as ``P a = L U``; return ``False`` if singular/non-finite."""
     n = a.shape[0]
@@ -29,22 +29,26 @@ def lu_factor(a: np.ndarray, piv: np.ndarray) -> bool:  # pragma: no cover - num
         piv[k] = p
         if not (amax > 0.0) or not math.isfinite(amax):
             return False
+        # 1-D row views: numba compiles their contiguous inner loops tighter than a[i, j].
+        rk = a[k]
         if p != k:
+            rp = a[p]
             for j in range(n):
-                tmp = a[k, j]
-                a[k, j] = a[p, j]
-                a[p, j] = tmp
-        inv = 1.0 / a[k, k]
+                tmp = rk[j]
+                rk[j] = rp[j]
+                rp[j] = tmp
+        inv = 1.0 / rk[k]
         for i in range(k + 1, n):
-            lik = a[i, k] * inv
-            a[i, k] = lik
+            ri = a[i]
+            lik = ri[k] * inv
+            ri[k] = lik
             if lik != 0.0:
                 for j in range(k + 1, n):
-                    a[i, j] -= lik * a[k, j]
+                    ri[j] -= lik * rk[j]
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(nogil=True, error_model="numpy")
 def lu_solve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:  # pragma: no cover
     """Overwrite ``b`` (n,) with the solution of ``A x = b``, given ``lu_factor``'s output."""
     n = a.shape[0]
@@ -55,12 +59,14 @@ def lu_solve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:  # pragma: 
             b[k] = b[p]
             b[p] = tmp
     for i in range(n):
+        ri = a[i]
         s = b[i]
         for j in range(i):
-            s -= a[i, j] * b[j]
+            s -= ri[j] * b[j]
         b[i] = s
     for i in range(n - 1, -1, -1):
+        ri = a[i]
         s = b[i]
         for j in range(i + 1, n):
-            s -= a[i, j] * b[j]
-        b[i] = s / a[i, i]
+            s -= ri[j] * b[j]
+        b[i] = s / ri[i]

@@ -41,7 +41,7 @@ from numba import njit
 from immunoreset.engine._control import EPS, FLAG_JAC_VALID, FLAG_NRHS, SQRT_EPS, error_norm
 from immunoreset.engine._linalg import lu_factor, lu_solve
 
-__all__ = ["FACMAX", "N_WORK", "ORDER", "interp", "no_jac", "step"]
+__all__ = ["FACMAX", "N_WORK", "ORDER", "interp", "step"]
 
 #: Order used by the step-size controller (error estimate ~ h**(ORDER + 1)).
 ORDER = 4.0
@@ -107,13 +107,7 @@ _ROW_DENSE = N_STAGES + 3  # three rows of dense-output coefficients
 N_WORK = N_STAGES + 6
 
 
-@njit(nogil=True)
-def no_jac(t, y, p, jac):  # pragma: no cover - numba
-    """Placeholder for 'no analytic Jacobian': the stepper differentiates numerically."""
-    jac[0, 0] = math.nan
-
-
-@njit(nogil=True)
+@njit(nogil=True, error_model="numpy")
 def _fd_jacobian(rhs, t, h, y, p, f0, atol, rtol, jac, ypert, fpert, flags):  # pragma: no cover
     """Forward-difference Jacobian, column j perturbed by δ_j (Hindmarsh's LSODE rule).
 
@@ -145,7 +139,7 @@ def _fd_jacobian(rhs, t, h, y, p, f0, atol, rtol, jac, ypert, fpert, flags):  # 
     flags[FLAG_NRHS] += n
 
 
-@njit(nogil=True)
+@njit(nogil=True, error_model="numpy")
 def step(
     rhs, jac, use_jac, t, h, y, p, f0, atol, rtol, ynew, f1, work, jmat, lu, piv, flags
 ):  # pragma: no cover - numba
@@ -216,12 +210,13 @@ def step(
     return error_norm(work[N_STAGES - 1], y, ynew, atol, rtol)
 
 
-@njit(nogil=True)
-def interp(theta, h, y, ynew, work, out):  # pragma: no cover - numba
-    """Order-4 dense output at ``t + theta h`` (0 <= theta <= 1) after ``step``."""
-    d1 = work[_ROW_DENSE]
-    d2 = work[_ROW_DENSE + 1]
-    d3 = work[_ROW_DENSE + 2]
+@njit(nogil=True, error_model="numpy")
+def interp(theta, y, ynew, work, out, row):  # pragma: no cover - numba
+    """Order-4 dense output at ``t + theta h`` (0 <= theta <= 1) after ``step``, into
+    ``out[row]``."""
+    r = _ROW_DENSE
     th1 = 1.0 - theta
     for i in range(y.size):
-        out[i] = th1 * y[i] + theta * (ynew[i] + th1 * (d1[i] + theta * (d2[i] + theta * d3[i])))
+        out[row, i] = th1 * y[i] + theta * (
+            ynew[i] + th1 * (work[r, i] + theta * (work[r + 1, i] + theta * work[r + 2, i]))
+        )

@@ -22,12 +22,17 @@ class SolveStatus(enum.IntEnum):
       solution is probably singular (finite-time blow-up) or the RHS is discontinuous.
     - ``NONFINITE``: the state became NaN or infinite (or an event made it so) and
       shrinking the step did not help. Check the parameters for overflow.
+    - ``RHS_ERROR``: the RHS or Jacobian raised inside numba (e.g. ``ZeroDivisionError``
+      under numba's default ``error_model="python"``), which aborts that patient's solve.
+      Guard the division, or compile the RHS with ``error_model="numpy"`` so that it
+      returns inf/NaN (then reported as ``NONFINITE``).
     """
 
     OK = 0
     MAX_STEPS = 1
     STEP_TOO_SMALL = 2
     NONFINITE = 3
+    RHS_ERROR = 4
 
 
 @dataclass(frozen=True)
