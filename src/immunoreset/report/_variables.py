@@ -78,11 +78,11 @@ VARIABLES: dict[str, VariableInfo] = {
         ),
         VariableInfo(
             "t_cells_blood",
-            "T cells in blood",
+            "Endogenous T cells in blood",
             "cells/µL",
             log_scale=True,
             group=_CELLS,
-            description="All CD3⁺ T cells in blood, including CAR-T cells.",
+            description="Endogenous (non-CAR) T cells in blood; lymphodepletion empties this space.",
         ),
         VariableInfo(
             "b_cells_blood",
