@@ -6,6 +6,7 @@ from immunoreset.diseases._sle import (
     C4_LLN_G_PER_L,
     MODEL_INSTRUMENTS,
     UNITS,
+    baseline_sledai_2k,
     observables,
     visit_table,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "C4_LLN_G_PER_L",
     "MODEL_INSTRUMENTS",
     "UNITS",
+    "baseline_sledai_2k",
     "observables",
     "visit_table",
 ]

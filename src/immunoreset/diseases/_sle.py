@@ -150,3 +150,20 @@ def visit_table(obs: Mapping[str, np.ndarray], params: np.ndarray, thresholds: n
     for key, val in _crs_inputs(obs["il6"], params).items():
         table[key] = val.ravel()
     return pd.DataFrame(table)
+
+
+def baseline_sledai_2k(y0: np.ndarray, params: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """SLEDAI-2K of the pre-treatment visit of candidates with states ``y0`` ``(n, n_states)``.
+
+    Scored by the clinical library from the same visit record as any other visit.
+    """
+    n = y0.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    obs = observables(y0[:, None, :], params)
+    inflammation = y0[:, STATE_INDEX["inflammation"]]
+    visits = visit_table(obs, params, thresholds, inflammation, Regimen("baseline"),
+                         [f"c{i}" for i in range(n)], np.array([0.0]))
+    from immunoreset.clinical import score_visits
+
+    return score_visits(visits, instruments=["sledai_2k"])["sledai_2k"].to_numpy(dtype=np.float64)

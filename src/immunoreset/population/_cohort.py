@@ -12,29 +12,23 @@ state*, never sampled beside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from immunoreset.errors import InputError
-from immunoreset.model import DERIVED, PARAMETER_INDEX, STATE_INDEX, ParameterSet, steady_state
+from immunoreset.model import STATE_INDEX, ParameterSet, steady_state
+from immunoreset.population._criteria import InclusionCriteria
 from immunoreset.population._profile import (
     ERLANGEN_INVOLVEMENT,
     INVOLVEMENT_DESCRIPTORS,
     NAMED_PROFILES,
     InvolvementProfile,
 )
+from immunoreset.population._variability import Correlation, Variability
 
 __all__ = ["Cohort", "CohortSpec", "erlangen_patients", "sample_cohort"]
 
-#: Anti-dsDNA positivity limit (IU/mL), ELISA cut-off (KYSA-1 NCT05938725 inclusion).
-ANTI_DSDNA_POSITIVE_IU_PER_ML = 30.0
-#: Active nephritis for inclusion: proteinuria > 0.5 g/day (SLEDAI-2K renal descriptor).
-ACTIVE_NEPHRITIS_G_PER_DAY = 0.5
-#: Largest proteinuria a virtual patient can reach (at maximal inflammation), g/day.
-#: ASSUMED plausibility bound: heavy nephrotic-range proteinuria; lupus nephritis cohorts
-#: report mean baselines of 5.5-6.4 g/day (Korbet & Lewis 2012 NDT 27:2813).
-MAX_PROTEINURIA_G_PER_DAY = 20.0
 #: Maximal number of candidate parameter sets drawn per patient.
 MAX_CANDIDATES = 60
 
@@ -60,6 +54,8 @@ class CohortSpec:
     age_min: float = 18.0
     age_max: float = 40.0
     involvement: InvolvementProfile = ERLANGEN_INVOLVEMENT
+    inclusion: InclusionCriteria = field(default_factory=InclusionCriteria)
+    correlations: tuple[Correlation, ...] = ()
     flare_start_day: float = -7.0
     flare_end_day: float = 730.0
 
@@ -111,11 +107,6 @@ class Cohort:
         }
 
 
-def _draw_parameters(rng: np.random.Generator, typical: np.ndarray, omega: np.ndarray) -> np.ndarray:
-    z = rng.standard_normal(typical.size)
-    return typical * np.exp(omega * z)
-
-
 def _draw_flares(rng: np.random.Generator, parameters: ParameterSet,
                  spec: CohortSpec) -> tuple[tuple[float, float], ...]:
     rate = parameters.value("flare_rate")
@@ -146,43 +137,47 @@ def _draw_thresholds(rng: np.random.Generator, parameters: ParameterSet,
     return th
 
 
-def _typical(parameters: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
-    typical = np.concatenate([parameters.vector(), np.zeros(len(DERIVED))])
-    omega = np.concatenate([parameters.iiv_omegas(), np.zeros(len(DERIVED))])
-    return typical, omega
-
-
-def _accept(y0: np.ndarray, params: np.ndarray, found: np.ndarray) -> np.ndarray:
-    ads = y0[:, STATE_INDEX["anti_dsdna"]]
-    prot = y0[:, STATE_INDEX["proteinuria"]]
-    prot_max = (params[:, PARAMETER_INDEX["proteinuria_normal"]]
-                + params[:, PARAMETER_INDEX["proteinuria_inflammation_gain"]])
-    with np.errstate(invalid="ignore"):
-        return (found & (ads >= ANTI_DSDNA_POSITIVE_IU_PER_ML)
-                & (prot > ACTIVE_NEPHRITIS_G_PER_DAY) & (prot_max <= MAX_PROTEINURIA_G_PER_DAY))
-
-
-def _select(rngs: Sequence[np.random.Generator], typical: np.ndarray, omega: np.ndarray,
-            *, variability: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Draw candidates per patient, in rounds, until each has a plausible steady state."""
+def _select(rngs: Sequence[np.random.Generator], parameters: ParameterSet, spec: CohortSpec,
+            *, variability: bool, fixed: Sequence[Sequence[str]] | None = None,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw candidates (parameters and organ profile) per patient, in rounds, until each
+    meets the inclusion criteria; returns params, y0, thresholds, accepted, candidates."""
     n = len(rngs)
-    params = np.tile(typical, (n, 1))
+    var = Variability.from_parameters(parameters, spec.correlations)
+    params = np.tile(var.typical, (n, 1))
     y0 = np.full((n, len(STATE_INDEX)), np.nan)
+    thresholds = np.full((n, len(INVOLVEMENT_DESCRIPTORS)), np.inf)
     done = np.zeros(n, dtype=bool)
     tries = np.zeros(n, dtype=np.int64)
     for _ in range(MAX_CANDIDATES if variability else 1):
         todo = np.flatnonzero(~done)
         if todo.size == 0:
             break
-        cand = np.array([_draw_parameters(rngs[int(i)], typical, omega) if variability else typical
-                         for i in todo])
+        cand = np.array([var.draw(rngs[int(i)]) if variability else var.typical for i in todo])
+        th = np.array([_draw_thresholds(rngs[int(i)], parameters, spec.involvement,
+                                        None if fixed is None else fixed[int(i)]) for i in todo])
         y, full, found = steady_state(cand)
-        ok = _accept(y, full, found)
+        ok = spec.inclusion.state_ok(y, full, found)
+        if spec.inclusion.min_sledai_2k is not None and ok.any():
+            from immunoreset.diseases import baseline_sledai_2k
+
+            sledai = np.full(todo.size, -1.0)
+            sledai[ok] = baseline_sledai_2k(y[ok], full[ok], th[ok])
+            ok &= sledai >= spec.inclusion.min_sledai_2k
         params[todo] = full
         y0[todo] = y
+        thresholds[todo] = th
         tries[todo] += 1
         done[todo[ok]] = True
-    return params, y0, done, tries
+    return params, y0, thresholds, done, tries
+
+
+def _child_rngs(seed: int | Sequence[int], first: int, n: int) -> list[np.random.Generator]:
+    """Generators of children ``first`` … ``first + n - 1`` of ``SeedSequence(seed)``,
+    built directly (identical to ``spawn``, without spawning the earlier children)."""
+    root = np.random.SeedSequence(seed)
+    return [np.random.default_rng(np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, k)))
+            for k in range(first, first + n)]
 
 
 def sample_cohort(n: int, parameters: ParameterSet, *, seed: int, spec: CohortSpec = CohortSpec(),
@@ -194,8 +189,7 @@ def sample_cohort(n: int, parameters: ParameterSet, *, seed: int, spec: CohortSp
     """
     if not (isinstance(n, int) and n >= 0):
         raise InputError(f"n: got {n!r}, expected an integer >= 0")
-    children = np.random.SeedSequence(seed).spawn(first_index + n)[first_index:]
-    rngs = [np.random.default_rng(c) for c in children]
+    rngs = _child_rngs(seed, first_index, n)
     sex = tuple("F" if r.uniform() < spec.female_fraction else "M" for r in rngs)
     age = np.array([np.clip(r.normal(spec.age_mean, spec.age_sd), spec.age_min, spec.age_max)
                     for r in rngs])
@@ -203,13 +197,11 @@ def sample_cohort(n: int, parameters: ParameterSet, *, seed: int, spec: CohortSp
                        for s, r in zip(sex, rngs, strict=True)])
     weight = np.array([_WEIGHT_KG[s] * np.exp(_WEIGHT_CV * r.standard_normal())
                        for s, r in zip(sex, rngs, strict=True)])
-    typical, omega = _typical(parameters)
-    params, y0, ok, tries = _select(rngs, typical, omega, variability=True)
-    thresholds = np.array([_draw_thresholds(r, parameters, spec.involvement, None) for r in rngs])
+    params, y0, thresholds, ok, tries = _select(rngs, parameters, spec, variability=True)
     flares = tuple(_draw_flares(r, parameters, spec) for r in rngs)
     ids = tuple(f"{id_prefix}{first_index + i:07d}" for i in range(n))
     return Cohort(ids, sex, age, height, weight, params, y0,
-                  thresholds.reshape(n, len(INVOLVEMENT_DESCRIPTORS)), flares, ok, tries)
+                  thresholds, flares, ok, tries)
 
 
 # Per-patient sex and age of the five Erlangen patients (Schett ACR 2022 abstract 1651).
@@ -226,12 +218,10 @@ def erlangen_patients(parameters: ParameterSet, *, seed: int,
     reproduces their published baseline SLEDAI-2K. Flare triggers come from their own
     random streams (children of ``SeedSequence([seed, 2022])``).
     """
-    children = np.random.SeedSequence([seed, 2022]).spawn(len(_ERLANGEN))
-    rngs = [np.random.default_rng(c) for c in children]
-    typical, omega = _typical(parameters)
-    params, y0, ok, tries = _select(rngs, typical, omega, variability=False)
-    thresholds = np.array([_draw_thresholds(r, parameters, spec.involvement, NAMED_PROFILES[pid])
-                           for r, (pid, _, _) in zip(rngs, _ERLANGEN, strict=True)])
+    rngs = _child_rngs([seed, 2022], 0, len(_ERLANGEN))
+    params, y0, thresholds, ok, tries = _select(
+        rngs, parameters, spec, variability=False,
+        fixed=[NAMED_PROFILES[pid] for pid, _, _ in _ERLANGEN])
     flares = tuple(_draw_flares(r, parameters, spec) for r in rngs)
     sex = tuple(s for _, s, _ in _ERLANGEN)
     return Cohort(tuple(f"erlangen_{pid}" for pid, _, _ in _ERLANGEN), sex,
