@@ -43,7 +43,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_good_config_is_parsed_with_units_converted(tmp_path: Path) -> None:
-    spec, _ = load_study_config(_write(tmp_path, GOOD))
+    spec, _, _ = load_study_config(_write(tmp_path, GOOD))
     assert list(spec.arms) == ["car_t", "ld_only"]
     assert spec.parameters.value("car_t_kill_rate") == 15.0
     assert spec.parameters.value("igg_elimination_rate") == pytest.approx(0.0264)

@@ -1,4 +1,5 @@
-"""``immunoreset simulate CONFIG.toml --out DIR``."""
+"""``immunoreset simulate CONFIG.toml --out DIR [--n N] [--workers W] [--chunk-size C]
+[--scheduler ADDRESS] [--resume] [--save summary|visits|full]``."""
 
 from __future__ import annotations
 
@@ -6,17 +7,31 @@ import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("simulate", help="simulate the patients and arms of a config file")
-    p.add_argument("config", help="study configuration (TOML); see examples/simulate/")
-    p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
+    p = sub.add_parser("simulate", help="simulate the patients and arms of a config file, at any scale")
+    p.add_argument("config", help="study configuration (TOML); see examples/simulate/ and examples/populations/")
+    p.add_argument("--out", required=True, help="output folder (must not exist or be empty, or hold a .work folder with --resume)")
+    p.add_argument("--n", type=int, default=None, help="virtual patients per arm (overrides run.n)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: threads in this process)")
+    p.add_argument("--chunk-size", type=int, default=None, help="patients per chunk (default run.chunk_size or 250)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--resume", action="store_true", help="keep the finished chunks of a killed run in DIR/.work")
+    p.add_argument("--save", choices=("summary", "visits", "full"), default=None,
+                   help="per-patient summaries only, values at the visit days (default), or daily values")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from immunoreset.simulation import load_study_config, run_study
+    from immunoreset.simulation import RunOptions, load_study_config, run_study
 
-    spec, config = load_study_config(args.config)
-    out = run_study(args.out, spec, command=f"immunoreset simulate {args.config} --out {args.out}",
-                    config=config)
-    print(f"wrote {out}/report.html")
+    spec, config, options = load_study_config(args.config, n=args.n)
+    options = RunOptions(chunk_size=args.chunk_size or options.chunk_size, workers=args.workers,
+                         scheduler=args.scheduler, resume=args.resume, save=args.save or options.save)
+    command = " ".join(["immunoreset simulate", args.config, "--out", args.out]
+                       + ([f"--n {args.n}"] if args.n is not None else [])
+                       + [f"--workers {options.workers}", f"--chunk-size {options.chunk_size}",
+                          f"--save {options.save}"]
+                       + ([f"--scheduler {args.scheduler}"] if args.scheduler else [])
+                       + (["--resume"] if args.resume else []))
+    out = run_study(args.out, spec, command=command, config=config, options=options)
+    print(f"wrote {out}")
     return 0

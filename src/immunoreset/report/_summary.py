@@ -76,6 +76,10 @@ def summarise_time_courses(
     if variables is not None:
         frame = frame[frame["variable"].isin(list(variables))]
     frame = frame.assign(variable=frame["variable"].astype(str), arm=frame["arm"].astype(str))
+    columns = ["variable", "arm", "day", "n", "mean", "std", "q05", "q25", "median", "q75", "q95"]
+    if frame.empty:  # e.g. a run that saved per-patient summaries only
+        return pd.DataFrame({c: pd.Series(dtype=str if c in ("variable", "arm") else
+                                          np.int64 if c in ("day", "n") else float) for c in columns})
     grouped = frame.groupby(["variable", "arm", "day"], sort=True)["value"]
     stats = grouped.agg(["count", "mean", "std"]).rename(columns={"count": "n"})
     quantiles = grouped.quantile(list(QUANTILES)).unstack()

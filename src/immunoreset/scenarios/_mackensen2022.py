@@ -16,7 +16,7 @@ from pathlib import Path
 from immunoreset.errors import InputError
 from immunoreset.model import load_parameters
 from immunoreset.report import Marker
-from immunoreset.simulation import StudySpec, run_study
+from immunoreset.simulation import RunOptions, StudySpec, run_study
 from immunoreset.therapy import Regimen
 
 __all__ = ["MARKERS", "reproduce"]
@@ -50,4 +50,5 @@ def reproduce(out: str | Path, *, n: int = 200, seed: int = 1, progress: bool = 
                      include_erlangen=True, evaluate_targets=True, markers=MARKERS)
     config = {"scenario": "mackensen2022", "n_per_arm": n, "seed": seed,
               "arms": {a: asdict(r) for a, r in arms.items()}, "include_erlangen": True}
-    return run_study(out, spec, command=command, config=config, progress=progress)
+    return run_study(out, spec, command=command, config=config,
+                     options=RunOptions(save="full", progress=progress))

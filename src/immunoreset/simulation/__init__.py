@@ -1,4 +1,5 @@
-"""Simulation of cohorts under therapy arms: batched solve, observables, clinical scores."""
+"""Simulation of cohorts under therapy arms: batched solve, observables, clinical scores,
+and studies run at scale (chunks, workers, Dask, resume)."""
 
 from immunoreset.simulation._arm import (
     B_CELL_RETURN_CELLS_PER_UL,
@@ -8,21 +9,34 @@ from immunoreset.simulation._arm import (
     patient_readouts,
     simulate_arm,
 )
+from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
 from immunoreset.simulation._config import load_study_config
 from immunoreset.simulation._reference import solve_patient_scipy
-from immunoreset.simulation._study import CHUNK_SIZE, TRAJECTORY_VARIABLES, StudySpec, run_study
+from immunoreset.simulation._spec import (
+    DEFAULT_VISIT_DAYS,
+    SAVE_MODES,
+    TRAJECTORY_VARIABLES,
+    StudySpec,
+)
+from immunoreset.simulation._study import FAULT_ENV, RunOptions, run_study
 
 __all__ = [
     "B_CELL_RETURN_CELLS_PER_UL",
-    "CHUNK_SIZE",
     "DEFAULT_DAYS",
     "DEFAULT_SOLVER",
+    "DEFAULT_VISIT_DAYS",
+    "FAULT_ENV",
+    "NAMED_CHUNK",
+    "SAVE_MODES",
     "TRAJECTORY_VARIABLES",
     "ArmResult",
+    "ChunkOutput",
+    "RunOptions",
     "StudySpec",
     "load_study_config",
     "patient_readouts",
     "run_study",
     "simulate_arm",
+    "solve_chunk",
     "solve_patient_scipy",
 ]

@@ -50,18 +50,22 @@ import numpy as np
 from immunoreset.engine import SolverSettings
 from immunoreset.errors import InputError
 from immunoreset.model import SPECS, load_parameters, unit_registry
-from immunoreset.population import CohortSpec
-from immunoreset.simulation._study import StudySpec
+from immunoreset.population import CohortSpec, Correlation, InclusionCriteria
+from immunoreset.simulation._spec import DEFAULT_VISIT_DAYS, SAVE_MODES, StudySpec
+from immunoreset.simulation._study import RunOptions
 from immunoreset.therapy import CarTProduct, Lymphodepletion, Regimen
 
 __all__ = ["load_study_config"]
 
 _SECTIONS = {"run", "parameters", "population", "solver", "arm"}
-_RUN = {"title", "seed", "n", "include_erlangen", "first_day", "last_day"}
+_RUN = {"title", "seed", "n", "include_erlangen", "first_day", "last_day", "visit_days", "save",
+        "chunk_size"}
 _ARM = {"name", "lymphodepletion", "fludarabine_mg_per_m2_per_day", "cyclophosphamide_mg_per_m2",
         "car_t_dose_per_kg", "car_t_flat_dose", "prednisone_mg_per_day", "antimalarial",
         "immunosuppressant", "biologic"}
-_POP = {"female_fraction", "age_mean", "age_sd", "age_min", "age_max"}
+_POP = {"female_fraction", "age_mean", "age_sd", "age_min", "age_max", "inclusion", "correlation"}
+_INCL = {"min_anti_dsdna_iu_per_ml", "min_proteinuria_g_per_day", "max_proteinuria_g_per_day",
+         "min_sledai_2k"}
 _SOLVER = {"method", "rtol", "atol", "max_steps"}
 
 
@@ -146,8 +150,10 @@ def _overrides(values: Mapping[str, Any], base_dir: Path) -> dict[str, float]:
     return out
 
 
-def load_study_config(path: str | Path) -> tuple[StudySpec, dict[str, Any]]:
-    """Parse and validate a study config; returns the spec and the raw config dict."""
+def load_study_config(path: str | Path, *, n: int | None = None,
+                      ) -> tuple[StudySpec, dict[str, Any], RunOptions]:
+    """Parse and validate a study config; returns the spec, the raw config dict and the
+    run options it sets (``save``, ``chunk_size``; the CLI may override them)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"CONFIG: file {str(p)!r} does not exist")
@@ -158,13 +164,17 @@ def load_study_config(path: str | Path) -> tuple[StudySpec, dict[str, Any]]:
     _unknown("config", doc, _SECTIONS)
     run = doc.get("run", {})
     _unknown("run", run, _RUN)
-    if "n" not in run:
-        raise InputError("run.n: missing field (expected the number of virtual patients per arm)")
-    n = int(_number("run.n", run["n"], low=0, integer=True))
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InputError(f"--n: got {n!r}, expected an integer >= 0")
+    elif "n" not in run:
+        raise InputError("run.n: missing field (expected the number of virtual patients per arm, or --n)")
+    else:
+        n = int(_number("run.n", run["n"], low=0, integer=True))
     seed = int(_number("run.seed", run.get("seed", 1), low=0, integer=True))
     include = _bool("run.include_erlangen", run.get("include_erlangen", False))
     if n == 0 and not include:
-        raise InputError("run.n: got 0 and include_erlangen is false; nothing to simulate")
+        raise InputError("run.n: got 0 virtual patients and include_erlangen is false; nothing to simulate")
     first = int(_number("run.first_day", run.get("first_day", -7), integer=True))
     last = int(_number("run.last_day", run.get("last_day", 730), integer=True))
     if last <= first:
@@ -177,8 +187,19 @@ def load_study_config(path: str | Path) -> tuple[StudySpec, dict[str, Any]]:
         parameters = parameters.with_values(_overrides(prm["values"], p.parent))
     pop = doc.get("population", {})
     _unknown("population", pop, _POP)
-    numbers: dict[str, Any] = {k: _number(f"population.{k}", v) for k, v in pop.items()}
-    cohort = CohortSpec(**numbers)
+    numbers: dict[str, Any] = {k: _number(f"population.{k}", v) for k, v in pop.items()
+                               if k not in ("inclusion", "correlation")}
+    incl = pop.get("inclusion", {})
+    _unknown("population.inclusion", incl, _INCL)
+    inclusion = InclusionCriteria(**{k: _number(f"population.inclusion.{k}", v, low=0) for k, v in incl.items()})
+    correlations = []
+    for i, c in enumerate(pop.get("correlation", [])):
+        _unknown(f"population.correlation[{i}]", c, {"parameters", "r"})
+        pair = c.get("parameters")
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise InputError(f"population.correlation[{i}].parameters: got {pair!r}, expected two parameter names")
+        correlations.append(Correlation(pair[0], pair[1], _number(f"population.correlation[{i}].r", c.get("r"))))
+    cohort = CohortSpec(**numbers, inclusion=inclusion, correlations=tuple(correlations))
     sol = doc.get("solver", {})
     _unknown("solver", sol, _SOLVER)
     solver = SolverSettings(**sol)
@@ -195,7 +216,20 @@ def load_study_config(path: str | Path) -> tuple[StudySpec, dict[str, Any]]:
     first_event = min((d.day for r in arms.values() for d in r.lymphodepletion.doses), default=0.0)
     if first_event < first:
         raise InputError(f"run.first_day: got {first}, expected a day before the first dose (day {first_event:g})")
+    visit_days = run.get("visit_days", [d for d in DEFAULT_VISIT_DAYS if first <= d <= last])
+    if not (isinstance(visit_days, list) and visit_days):
+        raise InputError(f"run.visit_days: got {visit_days!r}, expected a list of days")
+    visits = tuple(int(_number(f"run.visit_days[{i}]", d, integer=True)) for i, d in enumerate(visit_days))
+    for d in visits:
+        if not first <= d <= last:
+            raise InputError(f"run.visit_days: day {d} is outside follow-up (run.first_day {first} "
+                             f"to run.last_day {last})")
+    save = run.get("save", "visits")
+    if save not in SAVE_MODES:
+        raise InputError(f"run.save: got {save!r}, expected one of {', '.join(SAVE_MODES)}")
+    chunk = int(_number("run.chunk_size", run.get("chunk_size", 250), low=1, integer=True))
     spec = StudySpec(title=str(run.get("title", p.stem)), parameters=parameters, arms=arms, n=n,
                      seed=seed, include_erlangen=include, cohort=cohort, days=days, solver=solver,
-                     evaluate_targets=set(arms) >= {"car_t", "untreated"} and n > 0)
-    return spec, doc
+                     visit_days=visits, evaluate_targets=set(arms) >= {"car_t", "untreated"} and n > 0)
+    doc.setdefault("run", {})["n"] = n
+    return spec, doc, RunOptions(chunk_size=chunk, save=save)

@@ -1,156 +1,276 @@
-"""Run a study — cohort × arms — chunk by chunk into an output folder.
+"""Run a study at scale: chunks in parallel, streamed to disk, resumable, atomic outputs.
 
-Used by ``immunoreset reproduce`` and ``immunoreset simulate``. Patients are simulated in
-chunks (memory flat in n); trajectories are appended to Parquet as each chunk finishes;
-every file is written into ``DIR/.work`` and moved into ``DIR`` only when the run is
-complete (:class:`~immunoreset.io.RunDirectory`).
+The patients of a study are split into chunks (the named patients, then virtual patients
+``0 … n−1`` in chunks of ``chunk_size``). Each chunk is a pure function of the spec and its
+id (:func:`~immunoreset.simulation._chunk.solve_chunk`), so the same seed gives the same
+per-patient results whatever the chunk size, the worker count or the engine (this process,
+local worker processes started with *spawn*, or a Dask cluster). Finished chunks are written
+to ``DIR/.work/chunks`` as they arrive; a chunk counts as done only once its marker file
+exists (written last, by rename), so a killed run — even ``kill -9`` — leaves complete
+chunks that ``resume=True`` keeps, solving only the missing ones. When every chunk is done
+the final files are merged (arm by arm, chunk by chunk: memory stays flat) and moved into
+``DIR`` together.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from immunoreset.diseases import UNITS
-from immunoreset.engine import SolverSettings
+from immunoreset.errors import InputError
 from immunoreset.io import (
     RunDirectory,
     TrajectoryWriter,
     build_manifest,
+    read_trajectories,
     write_csv,
     write_manifest,
-    write_table,
 )
-from immunoreset.model import ParameterSet
-from immunoreset.population import CohortSpec, erlangen_patients, sample_cohort
-from immunoreset.report import Marker, write_report
-from immunoreset.simulation._arm import (
-    DEFAULT_DAYS,
-    DEFAULT_SOLVER,
-    ArmResult,
-    patient_readouts,
-    simulate_arm,
-)
-from immunoreset.therapy import Regimen
+from immunoreset.report import write_report
+from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
+from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
 
-__all__ = ["CHUNK_SIZE", "TRAJECTORY_VARIABLES", "StudySpec", "run_study"]
+__all__ = ["FAULT_ENV", "RunOptions", "run_study"]
 
-#: Variables written to trajectories.parquet.
-TRAJECTORY_VARIABLES: tuple[str, ...] = (
-    "car_t_blood", "t_cells_blood", "b_cells_blood", "b_cells_tissue", "naive_b_fraction",
-    "anti_dsdna", "vaccine_igg", "total_igg", "c3", "c4", "proteinuria_g_per_day", "il6",
-    "pga", "sledai_2k", "clinical_sledai", "doris", "drug_free_doris", "crs_grade",
-)
-#: Patients simulated per chunk.
-CHUNK_SIZE = 250
-#: Virtual patients whose full time courses feed the report's plots (the rest is on disk).
+#: Test hook: when set to k, the run kills itself (SIGKILL) after writing k chunks.
+FAULT_ENV = "IMMUNORESET_KILL_AFTER_CHUNKS"
+#: Patients per arm whose time courses the report plots (the rest stays on disk).
 REPORT_PATIENTS = 500
 
 
 @dataclass(frozen=True)
-class StudySpec:
-    """What to simulate: a parameter set, a cohort recipe, named arms, days, solver."""
+class RunOptions:
+    """How to run a study (does not change any result)."""
 
-    title: str
-    parameters: ParameterSet
-    arms: Mapping[str, Regimen]
-    n: int
-    seed: int
-    include_erlangen: bool = False
-    cohort: CohortSpec = field(default_factory=CohortSpec)
-    days: np.ndarray = field(default_factory=lambda: DEFAULT_DAYS.copy())
-    solver: SolverSettings = DEFAULT_SOLVER
-    evaluate_targets: bool = False
-    markers: Mapping[str, Sequence[Marker]] | None = None
+    chunk_size: int = 250
+    workers: int = 1
+    scheduler: str | None = None
+    resume: bool = False
+    save: str = "visits"
+    progress: bool = True
 
-
-def _chunks(spec: StudySpec):  # type: ignore[no-untyped-def]
-    if spec.include_erlangen:
-        yield False, erlangen_patients(spec.parameters, seed=spec.seed, spec=spec.cohort)
-    for start in range(0, spec.n, CHUNK_SIZE):
-        yield True, sample_cohort(min(CHUNK_SIZE, spec.n - start), spec.parameters,
-                                  seed=spec.seed, spec=spec.cohort, first_index=start)
+    def __post_init__(self) -> None:
+        if isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int) or self.chunk_size < 1:
+            raise InputError(f"--chunk-size: got {self.chunk_size!r}, expected an integer >= 1")
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
+            raise InputError(f"--workers: got {self.workers!r}, expected an integer >= 1")
+        if self.save not in SAVE_MODES:
+            raise InputError(f"--save: got {self.save!r}, expected one of {', '.join(SAVE_MODES)}")
+        if self.scheduler is not None and not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
+            raise InputError(f"--scheduler: got {self.scheduler!r}, expected an address like tcp://host:8786")
 
 
-def _concat(results: list[ArmResult]) -> ArmResult:
-    first = results[0]
-    return ArmResult(first.arm, first.regimen, sum((r.patient_ids for r in results), ()),
-                     first.days, {k: np.concatenate([r.values[k] for r in results]) for k in first.values},
-                     np.concatenate([r.status for r in results]),
-                     np.concatenate([r.n_steps for r in results]))
+def _chunk_ids(spec: StudySpec, chunk_size: int) -> list[str]:
+    ids = [NAMED_CHUNK] if spec.include_erlangen else []
+    return ids + [f"{k:06d}" for k in range((spec.n + chunk_size - 1) // chunk_size)]
 
 
-def _long(res: ArmResult) -> pd.DataFrame:
-    n, m = len(res.patient_ids), res.days.size
-    frames = [pd.DataFrame({"patient_id": np.repeat(np.array(res.patient_ids), m), "arm": res.arm,
-                            "day": np.tile(res.days, n).astype(int), "variable": v,
-                            "value": res.values[v].ravel(), "unit": UNITS[v]})
-              for v in TRAJECTORY_VARIABLES]
-    return pd.concat(frames, ignore_index=True)
+def _fingerprint(spec: StudySpec, options: RunOptions) -> str:
+    """What must match for ``resume``: everything that changes a result or a file."""
+    doc = {"n": spec.n, "seed": spec.seed, "include_erlangen": spec.include_erlangen,
+           "parameters": [(p.name, p.value, p.iiv_cv) for p in spec.parameters.parameters],
+           "arms": {a: repr(r) for a, r in spec.arms.items()}, "cohort": repr(spec.cohort),
+           "days": [float(spec.days[0]), float(spec.days[-1]), int(spec.days.size)],
+           "visit_days": list(spec.visit_days), "solver": repr(spec.solver),
+           "chunk_size": options.chunk_size, "save": options.save}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
+
+# --- executing chunks ---------------------------------------------------------------
+
+def _worker_init(threads: int) -> None:  # pragma: no cover - runs in worker processes
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+
+
+def _execute(spec: StudySpec, todo: list[str], options: RunOptions,
+             client: Any) -> Iterator[ChunkOutput]:
+    """Yield finished chunks (in completion order) from the chosen engine."""
+    kwargs: dict[str, Any] = {"chunk_size": options.chunk_size, "save": options.save}
+    if client is not None:
+        from distributed import as_completed
+
+        futures = [client.submit(solve_chunk, spec, c, pure=False, **kwargs) for c in todo]
+        for fut in as_completed(futures, loop=client.loop):
+            yield fut.result()
+            fut.release()
+    elif options.workers == 1:
+        for c in todo:
+            yield solve_chunk(spec, c, **kwargs)
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        threads = max(1, (os.cpu_count() or 1) // options.workers)
+        with ProcessPoolExecutor(options.workers, mp_context=mp.get_context("spawn"),
+                                 initializer=_worker_init, initargs=(threads,)) as pool:
+            pending = {pool.submit(solve_chunk, spec, c, **kwargs) for c in todo[: 2 * options.workers]}
+            queue = list(todo[2 * options.workers:])
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    if queue:
+                        pending.add(pool.submit(solve_chunk, spec, queue.pop(0), **kwargs))
+                    yield fut.result()
+
+
+def _connect(scheduler: str | None) -> Any:
+    if scheduler is None:
+        return None
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--scheduler needs Dask: pip install 'immunoreset[scale]'") from None
+    try:
+        return Client(scheduler, timeout="5s", set_as_default=False)
+    except Exception as exc:
+        raise InputError(f"--scheduler: cannot connect to {scheduler} ({type(exc).__name__})") from None
+
+
+# --- chunk files ----------------------------------------------------------------------
+
+def _write_chunk(folder: Path, out: ChunkOutput, save: str) -> None:
+    for arm, df in out.patients.items():
+        tmp = folder / f"{out.chunk}.{arm}.patients.parquet.tmp"
+        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+        tmp.replace(folder / f"{out.chunk}.{arm}.patients.parquet")
+        if save != "summary":
+            tmp = folder / f"{out.chunk}.{arm}.trajectories.parquet.tmp"
+            with TrajectoryWriter(tmp) as writer:
+                writer.write_wide(list(out.patient_ids), arm, out.days, out.trajectories[arm],
+                                  {v: UNITS[v] for v in TRAJECTORY_VARIABLES})
+            tmp.replace(folder / f"{out.chunk}.{arm}.trajectories.parquet")
+    marker = folder / f"{out.chunk}.done"
+    marker.with_suffix(".tmp").write_text("ok\n")
+    marker.with_suffix(".tmp").replace(marker)
+
+
+def _merge(folder: Path, chunks: list[str], arms: list[str], kind: str, target: Path) -> None:
+    """Concatenate chunk files arm by arm, chunk by chunk, into one Parquet file."""
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    try:
+        for arm in arms:
+            for c in chunks:
+                table = pq.read_table(folder / f"{c}.{arm}.{kind}.parquet")
+                if writer is None:
+                    schema = table.schema.remove_metadata()
+                    writer = pq.ParquetWriter(target, schema, compression="zstd")
+                assert schema is not None
+                writer.write_table(table.replace_schema_metadata(None).cast(schema))
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+# --- the run ------------------------------------------------------------------------
 
 def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping[str, Any],
-              progress: bool = True) -> Path:
-    """Simulate ``spec`` and write trajectories.parquet, patients.parquet, report.html,
-    manifest.json (and calibration.csv when ``spec.evaluate_targets``) into ``out``."""
-    run_dir = RunDirectory(out)
+              options: RunOptions = RunOptions(),
+              on_chunk: Callable[[str], None] | None = None) -> Path:
+    """Simulate ``spec`` into ``out``: patients.parquet, trajectories.parquet (unless
+    ``save="summary"``), report.html, manifest.json, and calibration.csv when
+    ``spec.evaluate_targets`` and ``save="full"``. Returns ``out``."""
+    run_dir = RunDirectory(out, resume=options.resume, keep_work_on_error=True)
     run_dir.check()
+    client = _connect(options.scheduler)
     t_start = time.perf_counter()
-    virtual: dict[str, list[ArmResult]] = {a: [] for a in spec.arms}
-    patient_rows: list[pd.DataFrame] = []
-    plotted: list[pd.DataFrame] = []
-    n_plotted = 0
-    total = len(spec.arms) * (spec.n + (5 if spec.include_erlangen else 0))
-    with run_dir:
-        with TrajectoryWriter(run_dir.path("trajectories.parquet")) as writer:
-            bar = tqdm(total=total, unit="patient", desc="simulating",
-                       disable=not (progress and sys.stderr.isatty()))
-            for is_virtual, cohort in _chunks(spec):
-                cov = pd.DataFrame({"patient_id": list(cohort.patient_id), **cohort.covariates()})
-                plot_this = n_plotted < REPORT_PATIENTS
-                for arm, regimen in spec.arms.items():
-                    res = simulate_arm(cohort, regimen, arm=arm, days=spec.days, settings=spec.solver)
-                    if is_virtual and spec.evaluate_targets:
-                        virtual[arm].append(res)
-                    writer.write_wide(list(cohort.patient_id), arm, spec.days,
-                                      {v: res.values[v] for v in TRAJECTORY_VARIABLES},
-                                      {v: UNITS[v] for v in TRAJECTORY_VARIABLES})
-                    patient_rows.append(cov.merge(patient_readouts(res), on="patient_id"))
-                    if plot_this:
-                        plotted.append(_long(res))
-                    bar.update(len(cohort))
-                n_plotted += len(cohort) if plot_this else 0
-            bar.close()
+    chunks = _chunk_ids(spec, options.chunk_size)
+    arms = list(spec.arms)
+    fingerprint = _fingerprint(spec, options)
+    try:
+        run_dir.open()
+        folder = run_dir.path("chunks")
+        folder.mkdir(exist_ok=True)
+        stamp = run_dir.path("run.json")
+        if stamp.exists():
+            if json.loads(stamp.read_text()).get("fingerprint") != fingerprint:
+                raise InputError(f"--resume: {run_dir.work} was made by a run with a different "
+                                 "config, seed, chunk size or --save; use a new --out")
+        else:
+            stamp.write_text(json.dumps({"fingerprint": fingerprint, "command": command}))
+        todo = [c for c in chunks if not (folder / f"{c}.done").exists()]
+        fault = int(os.environ.get(FAULT_ENV, "0") or 0)
+        n_patients = {c: (5 if c == NAMED_CHUNK else min(options.chunk_size, spec.n - int(c) * options.chunk_size))
+                      for c in todo}
+        bar = tqdm(total=sum(n_patients.values()) * len(arms), unit="patient", desc="simulating",
+                   disable=not (options.progress and sys.stderr.isatty()))
+        solved = 0
+        for result in _execute(spec, todo, options, client):
+            _write_chunk(folder, result, options.save)
+            solved += 1
+            bar.update(n_patients[result.chunk] * len(arms))
+            if on_chunk is not None:
+                on_chunk(result.chunk)
+            if fault and solved >= fault:
+                os.kill(os.getpid(), signal.SIGKILL)
+        bar.close()
         timings = {"simulate_s": time.perf_counter() - t_start}
-        patients = pd.concat(patient_rows, ignore_index=True)
-        patients["arm"] = patients["arm"].astype("category")
-        write_table(patients, run_dir.path("patients.parquet"))
-        calibration = None
+        _merge(folder, chunks, arms, "patients", run_dir.path("patients.parquet"))
+        if options.save != "summary":
+            _merge(folder, chunks, arms, "trajectories", run_dir.path("trajectories.parquet"))
+        patients = pd.read_parquet(run_dir.path("patients.parquet"))
+        patients["arm"] = pd.Categorical(patients["arm"], categories=arms)
         extra: dict[str, Any] = {
+            "n_patients": len(patients),
             "n_failed": int((patients["solver_status"] != "ok").sum()),
-            "failed_by_status": patients["solver_status"].value_counts().to_dict()}
-        if spec.evaluate_targets:
-            from immunoreset.calibration import evaluate_targets
+            "failed_by_status": patients["solver_status"].value_counts().to_dict(),
+            "chunks_total": len(chunks), "chunks_solved_this_run": solved,
+            "chunk_size": options.chunk_size, "workers": options.workers,
+            "scheduler": options.scheduler, "save": options.save,
+            "parameter_set": spec.parameters.name,
+            "parameter_provenance": dict(spec.parameters.provenance),
+            "parameters": {p.name: p.value for p in spec.parameters.parameters}}
+        calibration = None
+        if spec.evaluate_targets and options.save == "full":
+            from immunoreset.calibration import evaluate_trajectories
 
-            calibration = evaluate_targets(_concat(virtual["car_t"]), _concat(virtual["untreated"]))
+            calibration = evaluate_trajectories(str(run_dir.path("trajectories.parquet")))
             write_csv(calibration.drop(columns=["low", "high"]), run_dir.path("calibration.csv"))
             extra["calibration_passed"] = f"{int(calibration['passed'].sum())}/{len(calibration)}"
         timings["total_s"] = time.perf_counter() - t_start
         manifest = build_manifest(command=command, seed=spec.seed, config=config,
-                                  solver_settings=asdict(spec.solver), timings=timings,
-                                  extra={**extra, "parameter_set": spec.parameters.name,
-                                         "parameter_provenance": dict(spec.parameters.provenance),
-                                         "parameters": {p.name: p.value for p in spec.parameters.parameters}})
+                                  solver_settings=asdict(spec.solver), timings=timings, extra=extra)
         write_manifest(manifest, run_dir.path("manifest.json"))
         write_report(run_dir.path("report.html"), title=spec.title,
-                     trajectories=pd.concat(plotted, ignore_index=True), patients=patients,
+                     trajectories=_report_trajectories(run_dir, spec, options), patients=patients,
                      calibration=calibration, manifest=manifest, markers=spec.markers)
+        names = ["patients.parquet", "report.html", "manifest.json"]
+        names += [] if options.save == "summary" else ["trajectories.parquet"]
+        names += [] if calibration is None else ["calibration.csv"]
+        run_dir.commit(names)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    if client is not None:
+        client.close()
     return Path(out)
+
+
+def _report_trajectories(run_dir: RunDirectory, spec: StudySpec, options: RunOptions) -> pd.DataFrame:
+    """Time courses of the named patients and the first virtual patients, for the plots."""
+    if options.save == "summary":
+        return pd.DataFrame({"patient_id": pd.Series(dtype=str), "arm": pd.Series(dtype=str),
+                             "day": pd.Series(dtype=int), "variable": pd.Series(dtype=str),
+                             "value": pd.Series(dtype=float), "unit": pd.Series(dtype=str)})
+    ids = [f"erlangen_P{k}" for k in range(1, 6)] if spec.include_erlangen else []
+    ids += [f"vp{i:07d}" for i in range(min(spec.n, REPORT_PATIENTS))]
+    traj = read_trajectories(run_dir.path("trajectories.parquet"), patients=ids)
+    return traj.assign(**{c: traj[c].astype(str) for c in ("patient_id", "arm", "variable", "unit")})
+
