@@ -43,6 +43,7 @@ from immunoreset.engine._control import (
     all_finite,
     initial_step,
 )
+from immunoreset.engine._linalg import lu_workspace
 
 __all__ = [
     "METHOD_DOPRI5",
@@ -121,6 +122,7 @@ def integrate_patient(
     jmat = np.empty((n, n))
     lu = np.empty((n, n))
     piv = np.empty(n, dtype=np.int64)
+    lu_index = lu_workspace(n)
     flags = np.zeros(N_FLAGS, dtype=np.int64)
     expo = -1.0 / (order + 1.0)
     fixed = fixed_step > 0.0
@@ -194,7 +196,7 @@ def integrate_patient(
                 break
             if method == METHOD_RODAS:
                 err = _rosenbrock.step(rhs, jac, use_jac, base + t, h_try, y, p, f0, atol, rtol, ynew,
-                                       f1, work, jmat, lu, piv, flags)  # fmt: skip
+                                       f1, work, jmat, lu, piv, lu_index, flags)  # fmt: skip
             else:
                 err = _dopri.step(rhs, base + t, h_try, y, p, f0, atol, rtol, ynew, f1, work, flags)
             finite = math.isfinite(err) and all_finite(ynew)

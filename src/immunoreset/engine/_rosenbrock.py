@@ -141,7 +141,7 @@ def _fd_jacobian(rhs, t, h, y, p, f0, atol, rtol, jac, ypert, fpert, flags):  # 
 
 @njit(nogil=True, error_model="numpy")
 def step(
-    rhs, jac, use_jac, t, h, y, p, f0, atol, rtol, ynew, f1, work, jmat, lu, piv, flags
+    rhs, jac, use_jac, t, h, y, p, f0, atol, rtol, ynew, f1, work, jmat, lu, piv, lu_index, flags
 ):  # pragma: no cover - numba
     """One Rodas5P step; fills ``ynew`` and the dense coefficients, returns the error norm.
 
@@ -172,7 +172,7 @@ def step(
         for j in range(n):
             lu[i, j] = -jmat[i, j]
         lu[i, i] += inv_hg
-    if not lu_factor(lu, piv):
+    if not lu_factor(lu, piv, lu_index):
         return math.inf
     inv_h = 1.0 / h
     for s in range(N_STAGES):
@@ -193,7 +193,7 @@ def step(
                 for j in range(s):
                     acc += _CM[s, j] * work[j, i]
                 ks[i] = fu[i] + hd * dT[i] + acc * inv_h
-        lu_solve(lu, piv, ks)
+        lu_solve(lu, piv, lu_index, ks)
     flags[FLAG_NRHS] += N_STAGES - 1
     for i in range(n):
         acc = y[i]
