@@ -8,4 +8,6 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from immunoreset.trial import TrialResult, TrialSpec, load_trial_spec, run_trial
+
+__all__ = ["TrialResult", "TrialSpec", "__version__", "load_trial_spec", "run_trial"]

@@ -1,0 +1,5 @@
+"""Fixtures of the trial tests."""
+
+from .helpers import write_spec
+
+__all__ = ["write_spec"]
