@@ -1,27 +1,41 @@
 """Benchmark: the batched engine on the full SLE / CD19 CAR-T model vs a SciPy loop.
 
-    python benchmarks/engine.py [--n 1000 10000] [--scipy-sample 20] [--threads N]
+    python benchmarks/engine.py [--n 1000 10000 100000] [--scipy-sample 20] [--threads N]
 
 For each N: draws N Erlangen-like virtual patients, solves the CAR-T arm from day -7 to 730
 (daily output) with the default solver (Rodas5P, rtol 1e-6, atol 1e-9) and prints
 patients/s for the solve alone and for the whole arm (solve + observables + clinical
 scores). On a subsample it times a per-patient ``scipy.integrate.solve_ivp`` loop (LSODA,
 same RHS, same tolerances) and reports both results' error against a tight-tolerance
-Radau reference (rtol 1e-10). Prints figures; asserts nothing.
+Radau reference (rtol 1e-10). It then runs the whole study pipeline (two arms, visit-day
+values and per-patient summaries written to Parquet, as ``immunoreset simulate --save
+visits``), reports the speed-up from 1 to 2 numba threads, and ends with one line
+``patients_per_s=… ratio_vs_scipy_loop=… peak_rss_mb=…`` for the largest N (patients/s of
+the study pipeline, per arm-patient). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from immunoreset.engine import EventSchedule, solve_batch
-from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, load_parameters, rhs
+from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, jac, load_parameters, rhs
 from immunoreset.population import sample_cohort
-from immunoreset.simulation import DEFAULT_DAYS, DEFAULT_SOLVER, simulate_arm, solve_patient_scipy
+from immunoreset.simulation import (
+    DEFAULT_DAYS,
+    DEFAULT_SOLVER,
+    RunOptions,
+    StudySpec,
+    run_study,
+    simulate_arm,
+    solve_patient_scipy,
+)
 from immunoreset.therapy import Regimen
 
 KEY_STATES = ("car_t_effector", "naive_b_blood", "anti_dsdna", "c3", "proteinuria")
@@ -65,7 +79,7 @@ def main() -> None:
         events = EventSchedule.from_lists(_events(cohort, regimen))
         t = time.perf_counter()
         sol = solve_batch(rhs, cohort.y0, cohort.params, days, t0=float(days[0]), events=events,
-                          settings=DEFAULT_SOLVER, n_threads=args.threads)
+                          settings=DEFAULT_SOLVER, jac=jac, n_threads=args.threads)
         t_solve = time.perf_counter() - t
         t = time.perf_counter()
         simulate_arm(cohort, regimen, n_threads=args.threads)
@@ -88,7 +102,27 @@ def main() -> None:
               f"engine/scipy = {ratio:,.0f}x")
         print(f"  max relative error vs Radau rtol 1e-10 on {r} patients (floor {FLOOR:g}): "
               f"engine {err_engine:.2e}, scipy LSODA {err_scipy:.2e}")
-        last = (n / t_solve, ratio)
+        arms = {"car_t": regimen, "untreated": Regimen.refractory_background()}
+        spec = StudySpec(title="benchmark", parameters=params, arms=arms, n=n, seed=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            t = time.perf_counter()
+            run_study(Path(tmp) / "run", spec, command="benchmark", config={},
+                      options=RunOptions(chunk_size=500, save="visits", progress=False))
+            t_study = time.perf_counter() - t
+        study_rate = 2 * n / t_study
+        print(f"  study pipeline (2 arms, visit days + summaries to Parquet): "
+              f"{study_rate:,.0f} arm-patients/s ({t_study:.1f} s)")
+        last = (study_rate, ratio)
+    cohort = sample_cohort(1000, params, seed=2)
+    events = EventSchedule.from_lists(_events(cohort, regimen))
+    rates = {}
+    for threads in (1, 2):
+        t = time.perf_counter()
+        solve_batch(rhs, cohort.y0, cohort.params, days, t0=float(days[0]), events=events,
+                    settings=DEFAULT_SOLVER, jac=jac, n_threads=threads)
+        rates[threads] = 1000 / (time.perf_counter() - t)
+    print(f"scaling (numba threads in one process, 1000 patients): 1 thread {rates[1]:,.0f}/s, "
+          f"2 threads {rates[2]:,.0f}/s, speed-up {rates[2] / rates[1]:.2f}x")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert last is not None
     print(f"patients_per_s={last[0]:.1f} ratio_vs_scipy_loop={last[1]:.1f} peak_rss_mb={peak_mb:.1f}")

@@ -61,20 +61,13 @@ def lu_factor(a: np.ndarray, piv: np.ndarray, index: np.ndarray) -> bool:  # pra
                 tmp = rk[j]
                 rk[j] = rp[j]
                 rp[j] = tmp
-        # Non-zeros of the pivot row right of the diagonal (scratch in ``cols``).
-        m = 0
-        for j in range(k + 1, n):
-            if rk[j] != 0.0:
-                cols[m] = j
-                m += 1
         inv = 1.0 / rk[k]
         for i in range(k + 1, n):
             ri = a[i]
             lik = ri[k] * inv
             ri[k] = lik
             if lik != 0.0:
-                for jj in range(m):
-                    j = cols[jj]
+                for j in range(k + 1, n):
                     ri[j] -= lik * rk[j]
     # Record the sparsity of L (strictly lower) and U (strictly upper), row by row.
     m = 0

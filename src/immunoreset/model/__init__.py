@@ -1,5 +1,6 @@
 """The mechanistic model: states, parameters (with units and sources), right-hand side."""
 
+from immunoreset.model._jacobian import jac
 from immunoreset.model._parameters import (
     Parameter,
     ParameterSet,
@@ -34,6 +35,7 @@ __all__ = [
     "ParameterSet",
     "ParameterSpec",
     "StateSpec",
+    "jac",
     "load_parameter_file",
     "load_parameters",
     "rhs",

@@ -10,7 +10,7 @@ import pandas as pd
 from immunoreset.clinical import score_visits
 from immunoreset.diseases import MODEL_INSTRUMENTS, observables, visit_table
 from immunoreset.engine import EventSchedule, SolverSettings, SolveStatus, solve_batch
-from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, rhs
+from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, jac, rhs
 from immunoreset.population import Cohort
 from immunoreset.therapy import Regimen
 
@@ -78,7 +78,7 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
         events = EventSchedule.from_lists(merged)
     start = cohort.y0 if y0 is None else y0
     sol = solve_batch(rhs, np.nan_to_num(start, nan=0.0), cohort.params, days, t0=float(days[0]),
-                      events=events, settings=settings, n_threads=n_threads)
+                      events=events, settings=settings, jac=jac, n_threads=n_threads)
     status = np.where(cohort.plausible, sol.status, np.int8(SolveStatus.NONFINITE)).astype(np.int8)
     y = np.where(np.isfinite(sol.y), np.maximum(sol.y, 0.0), np.nan)
     obs = observables(y, cohort.params)
