@@ -14,7 +14,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from immunoreset.simulation import B_CELL_RETURN_CELLS_PER_UL, ArmResult
+from immunoreset.simulation import ArmResult, b_cell_return_days
 
 __all__ = ["Criterion", "evaluate_targets", "evaluate_trajectories", "load_targets"]
 
@@ -50,15 +50,6 @@ def _frac(x: np.ndarray) -> float:
     return float(np.mean(x)) if x.size else float("nan")
 
 
-def _return_days(r: ArmResult) -> np.ndarray:
-    b = r.values["b_cells_blood"]
-    d = r.days
-    window = (d >= 0) & (d <= 60)
-    nadir = np.argmin(np.where(window[None, :], np.nan_to_num(b, nan=np.inf), np.inf), axis=1)
-    after = (np.arange(d.size)[None, :] > nadir[:, None]) & (b >= B_CELL_RETURN_CELLS_PER_UL)
-    return np.where(after.any(axis=1), d[np.argmax(after, axis=1)], np.nan)
-
-
 def _criteria(car: ArmResult, unt: ArmResult) -> list[Criterion]:
     c: list[Criterion] = []
     inf = float("inf")
@@ -83,7 +74,7 @@ def _criteria(car: ArmResult, unt: ArmResult) -> list[Criterion]:
     add("t_cell_nadir", "median nadir (cells/uL)", np.nanmedian(np.nanmin(t, axis=1)), 30, 130)
     deep = (_day(car, "b_cells_blood", 14) < 1) & (_day(car, "b_cells_tissue", 14) < 0.01)
     add("b_cell_depletion", "fraction depleted by day 14", _frac(deep), 0.95, 1)
-    ret = _return_days(car)
+    ret = b_cell_return_days(car.values["b_cells_blood"], car.days)
     add("b_cell_return_day", "mean return day", np.nanmean(ret), 94, 126)
     add("b_cell_return_day", "SD of return day", np.nanstd(ret, ddof=1), 16, 48)
     add("b_cell_return_day", "fraction not returned by day 730", _frac(~np.isfinite(ret)), 0, 0.05)
@@ -93,8 +84,7 @@ def _criteria(car: ArmResult, unt: ArmResult) -> list[Criterion]:
     at_ret = naive[np.arange(naive.shape[0]), j_ret][ok_ret]
     returned180 = ok_ret & (ret <= 180)
     at180 = _day(car, "naive_b_fraction", 180)[returned180]
-    both = np.concatenate([at_ret >= 0.9]) if at_ret.size else np.array([])
-    add("b_cell_return_naive", "fraction naive >= 0.9 at return", _frac(both), 0.95, 1)
+    add("b_cell_return_naive", "fraction naive >= 0.9 at return", _frac(at_ret >= 0.9), 0.95, 1)
     add("b_cell_return_naive", "fraction naive >= 0.9 at day 180", _frac(at180 >= 0.9), 0.95, 1)
     add("b_cells_day730", "median at day 730 (cells/uL)", np.nanmedian(_day(car, "b_cells_blood", 730)), 100, 900)
     ads0 = _day(car, "anti_dsdna", -7)

@@ -6,6 +6,7 @@ from immunoreset.simulation._arm import (
     DEFAULT_DAYS,
     DEFAULT_SOLVER,
     ArmResult,
+    b_cell_return_days,
     patient_readouts,
     simulate_arm,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "ChunkOutput",
     "RunOptions",
     "StudySpec",
+    "b_cell_return_days",
     "load_study_config",
     "patient_readouts",
     "run_study",

@@ -20,8 +20,8 @@ __all__ = ["DEFAULT_DAYS", "DEFAULT_SOLVER", "ArmResult", "simulate_arm"]
 DEFAULT_DAYS = np.arange(-7, 731, dtype=np.float64)
 #: Default solver: stiff Rosenbrock, tolerances chosen for ≤ 1e-4 relative error.
 DEFAULT_SOLVER = SolverSettings(method="rodas", rtol=1e-6, atol=1e-9)
-#: Absolute tolerance floor per state as a fraction of typical magnitudes is not needed:
-#: states are O(1e-3 … 1e4) and the relative tolerance dominates.
+#: B-cell reappearance threshold, cells/µL (fixed detection threshold of the targets file).
+B_CELL_RETURN_CELLS_PER_UL = 10.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,18 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     return ArmResult(name, regimen, cohort.patient_id, days, values, status, sol.n_steps)
 
 
+def b_cell_return_days(b_cells_blood: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Day of B-cell return per patient: the first day after the post-infusion nadir (within
+    days 0-60) with blood B cells >= 10 cells/µL; NaN if they never return.
+
+    ``b_cells_blood`` is ``(n_patients, n_days)`` in cells/µL over ``days``.
+    """
+    window = (days >= 0) & (days <= 60)
+    nadir = np.argmin(np.where(window[None, :], np.nan_to_num(b_cells_blood, nan=np.inf), np.inf), axis=1)
+    after = (np.arange(days.size)[None, :] > nadir[:, None]) & (b_cells_blood >= B_CELL_RETURN_CELLS_PER_UL)
+    return np.where(after.any(axis=1), days[np.argmax(after, axis=1)], np.nan)
+
+
 def patient_readouts(result: ArmResult) -> pd.DataFrame:
     """Per-patient read-outs of one arm (one row per patient)."""
     d = result.days
@@ -106,14 +118,7 @@ def patient_readouts(result: ArmResult) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         ipk = np.nanargmax(np.where(np.isfinite(car), car, -1.0), axis=1)
     peak = car[np.arange(car.shape[0]), ipk]
-    b = v["b_cells_blood"]
-    post = d >= 0
-    # Nadir after infusion within the first 60 days, then the first day with B >= 10/µL.
-    window = post & (d <= 60)
-    nadir_i = np.argmin(np.where(window[None, :], np.nan_to_num(b, nan=np.inf), np.inf), axis=1)
-    after = (np.arange(d.size)[None, :] > nadir_i[:, None]) & (b >= B_CELL_RETURN_CELLS_PER_UL)
-    has = after.any(axis=1)
-    ret = np.where(has, d[np.argmax(after, axis=1)], np.nan)
+    ret = b_cell_return_days(v["b_cells_blood"], d)
 
     def at(name: str, day: float) -> np.ndarray:
         """Values on ``day``; NaN when the run does not cover that day."""
@@ -150,6 +155,3 @@ def patient_readouts(result: ArmResult) -> pd.DataFrame:
     })
     return out
 
-
-#: B-cell reappearance threshold, cells/µL (fixed detection threshold of the targets file).
-B_CELL_RETURN_CELLS_PER_UL = 10.0

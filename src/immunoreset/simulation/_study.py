@@ -254,12 +254,9 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         names += [] if options.save == "summary" else ["trajectories.parquet"]
         names += [] if calibration is None else ["calibration.csv"]
         run_dir.commit(names)
-    except BaseException:
+    finally:
         if client is not None:
             client.close()
-        raise
-    if client is not None:
-        client.close()
     return Path(out)
 
 
