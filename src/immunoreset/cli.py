@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from immunoreset.errors import InputError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score")
+COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"immunoreset {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"immunoreset {args.command}: interrupted", file=sys.stderr)
         return 130
