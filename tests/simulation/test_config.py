@@ -87,4 +87,5 @@ def test_simulate_runs_a_config_end_to_end(tmp_path: Path) -> None:
     # Lymphodepletion alone gives a far shorter B-cell aplasia than CAR-T.
     ld = patients[patients["arm"] == "ld_only"]
     car = patients[patients["arm"] == "car_t"]
-    assert ld["b_cell_return_day"].median() + 30 < car["b_cell_return_day"].median()
+    # (a patient never depleted below 10 cells/µL has no return day: zero days of aplasia)
+    assert ld["b_cell_return_day"].fillna(0.0).median() + 30 < car["b_cell_return_day"].median()

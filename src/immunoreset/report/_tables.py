@@ -139,8 +139,9 @@ def key_results_table(
     if patients is not None and "arm" in patients.columns:
         counts = patients["arm"].astype(str).value_counts()
         add("Virtual patients", "n", {a: f"{int(counts.get(a, 0)):,}" for a in arms})
-        if "status" in patients.columns:
-            failed = patients["status"].astype(str) != "ok"
+        status_column = next((c for c in ("solver_status", "status") if c in patients.columns), None)
+        if status_column is not None:
+            failed = patients[status_column].astype(str) != "ok"
             cells = {}
             for a in arms:
                 in_arm = patients["arm"].astype(str) == a
@@ -152,7 +153,30 @@ def key_results_table(
         add("Virtual patients", "n", {a: f"{int(counts.get(a, 0)):,}" for a in arms})
 
     variables = set(summary["variable"])
-    if "car_t_blood" in variables:
+    per_patient = patients is not None and {"car_t_peak_cells_per_ul", "b_cell_return_day"} <= set(
+        patients.columns)
+    if per_patient:
+        # Read-outs computed by the simulation from daily values for every patient.
+        assert patients is not None
+        peak_cells, day_cells, back_cells = {}, {}, {}
+        for a in arms:
+            sub = patients[patients["arm"].astype(str) == a]
+            peak = sub["car_t_peak_cells_per_ul"]
+            if (peak > 0).any():
+                q = np.nanquantile(peak[peak > 0], [0.25, 0.5, 0.75])
+                peak_cells[a] = f"{format_number(q[1])} ({format_number(q[0])}–{format_number(q[2])})"
+                qd = np.nanquantile(sub.loc[peak > 0, "car_t_peak_day"], [0.25, 0.5, 0.75])
+                day_cells[a] = f"{qd[1]:.0f} ({qd[0]:.0f}–{qd[2]:.0f})"
+            days = sub["b_cell_return_day"].dropna()
+            if len(days) and (peak > 0).any():
+                sd = float(days.std(ddof=1)) if len(days) > 1 else float("nan")
+                spread = f" ± {sd:.0f}" if sd == sd else ""
+                back_cells[a] = f"{days.mean():.0f}{spread} ({len(days)}/{len(sub)} returned)"
+        add("CAR-T peak in blood (cells/µL)", "median (IQR)", peak_cells)
+        add("Day of CAR-T peak", "median (IQR)", day_cells)
+        add(f"Day B cells reappear (≥ {B_CELL_DETECTION_LIMIT:g} cells/µL after the nadir)",
+            "mean ± SD (returned/all)", back_cells)
+    if "car_t_blood" in variables and not per_patient:
         peaks = car_t_peak(trajectories)
         peak_cells, day_cells = {}, {}
         for a in arms:
@@ -166,7 +190,7 @@ def key_results_table(
                 day_cells[a] = f"{qd[1]:.0f} ({qd[0]:.0f}–{qd[2]:.0f})"
         add("CAR-T peak in blood (cells/µL)", "median (IQR)", peak_cells)
         add("Day of CAR-T peak", "median (IQR)", day_cells)
-    if "b_cells_blood" in variables:
+    if "b_cells_blood" in variables and not per_patient:
         back = b_cell_reappearance(trajectories)
         cells = {}
         for a in arms:

@@ -100,14 +100,17 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
 
 def b_cell_return_days(b_cells_blood: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Day of B-cell return per patient: the first day after the post-infusion nadir (within
-    days 0-60) with blood B cells >= 10 cells/µL; NaN if they never return.
+    days 0-60) with blood B cells >= 10 cells/µL; NaN if they never return or were never
+    depleted below that level.
 
     ``b_cells_blood`` is ``(n_patients, n_days)`` in cells/µL over ``days``.
     """
     window = (days >= 0) & (days <= 60)
-    nadir = np.argmin(np.where(window[None, :], np.nan_to_num(b_cells_blood, nan=np.inf), np.inf), axis=1)
+    masked = np.where(window[None, :], np.nan_to_num(b_cells_blood, nan=np.inf), np.inf)
+    nadir = np.argmin(masked, axis=1)
+    depleted = masked[np.arange(masked.shape[0]), nadir] < B_CELL_RETURN_CELLS_PER_UL
     after = (np.arange(days.size)[None, :] > nadir[:, None]) & (b_cells_blood >= B_CELL_RETURN_CELLS_PER_UL)
-    return np.where(after.any(axis=1), days[np.argmax(after, axis=1)], np.nan)
+    return np.where(depleted & after.any(axis=1), days[np.argmax(after, axis=1)], np.nan)
 
 
 def patient_readouts(result: ArmResult) -> pd.DataFrame:
@@ -118,6 +121,8 @@ def patient_readouts(result: ArmResult) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         ipk = np.nanargmax(np.where(np.isfinite(car), car, -1.0), axis=1)
     peak = car[np.arange(car.shape[0]), ipk]
+    if result.regimen.car_t is None:  # no CAR-T: no expansion read-outs (only round-off)
+        peak = np.full_like(peak, np.nan)
     ret = b_cell_return_days(v["b_cells_blood"], d)
 
     def at(name: str, day: float) -> np.ndarray:
