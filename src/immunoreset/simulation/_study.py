@@ -40,6 +40,7 @@ from immunoreset.io import (
     write_csv,
     write_manifest,
 )
+from immunoreset.population import NAMED_PROFILES
 from immunoreset.report import write_report
 from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
 from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
@@ -206,7 +207,8 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
             stamp.write_text(json.dumps({"fingerprint": fingerprint, "command": command}))
         todo = [c for c in chunks if not (folder / f"{c}.done").exists()]
         fault = int(os.environ.get(FAULT_ENV, "0") or 0)
-        n_patients = {c: (5 if c == NAMED_CHUNK else min(options.chunk_size, spec.n - int(c) * options.chunk_size))
+        n_patients = {c: (len(NAMED_PROFILES) if c == NAMED_CHUNK
+                          else min(options.chunk_size, spec.n - int(c) * options.chunk_size))
                       for c in todo}
         bar = tqdm(total=sum(n_patients.values()) * len(arms), unit="patient", desc="simulating",
                    disable=not (options.progress and sys.stderr.isatty()))
@@ -266,7 +268,7 @@ def _report_trajectories(run_dir: RunDirectory, spec: StudySpec, options: RunOpt
         return pd.DataFrame({"patient_id": pd.Series(dtype=str), "arm": pd.Series(dtype=str),
                              "day": pd.Series(dtype=int), "variable": pd.Series(dtype=str),
                              "value": pd.Series(dtype=float), "unit": pd.Series(dtype=str)})
-    ids = [f"erlangen_P{k}" for k in range(1, 6)] if spec.include_erlangen else []
+    ids = [f"erlangen_{pid}" for pid in NAMED_PROFILES] if spec.include_erlangen else []
     ids += [f"vp{i:07d}" for i in range(min(spec.n, REPORT_PATIENTS))]
     traj = read_trajectories(run_dir.path("trajectories.parquet"), patients=ids)
     return traj.assign(**{c: traj[c].astype(str) for c in ("patient_id", "arm", "variable", "unit")})
