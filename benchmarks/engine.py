@@ -25,13 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from immunoreset.engine import EventSchedule, solve_batch
-from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, jac, load_parameters, rhs
+from immunoreset.model import STATE_INDEX, jac, load_parameters, rhs
 from immunoreset.population import sample_cohort
 from immunoreset.simulation import (
     DEFAULT_DAYS,
     DEFAULT_SOLVER,
     RunOptions,
     StudySpec,
+    patient_events,
     run_study,
     simulate_arm,
     solve_patient_scipy,
@@ -40,17 +41,6 @@ from immunoreset.therapy import Regimen
 
 KEY_STATES = ("car_t_effector", "naive_b_blood", "anti_dsdna", "c3", "proteinuria")
 FLOOR = 1e-3  # absolute floor (state units) below which differences are not counted
-
-
-def _events(cohort, regimen):  # type: ignore[no-untyped-def]
-    fl = STATE_INDEX["flare_trigger"]
-    out = []
-    for i in range(len(cohort)):
-        ev = regimen.events(height_cm=float(cohort.height_cm[i]), weight_kg=float(cohort.weight_kg[i]),
-                            car_t_distribution_volume_l=float(
-                                cohort.params[i, PARAMETER_INDEX["car_t_distribution_volume"]]))
-        out.append(sorted(ev + [(d, fl, a) for d, a in cohort.flares[i]], key=lambda e: (e[0], e[1])))
-    return out
 
 
 def _error(y: np.ndarray, ref: np.ndarray) -> float:
@@ -76,7 +66,7 @@ def main() -> None:
     last = None
     for n in args.n:
         cohort = sample_cohort(n, params, seed=1)
-        events = EventSchedule.from_lists(_events(cohort, regimen))
+        events = EventSchedule.from_lists(patient_events(cohort, regimen))
         t = time.perf_counter()
         sol = solve_batch(rhs, cohort.y0, cohort.params, days, t0=float(days[0]), events=events,
                           settings=DEFAULT_SOLVER, jac=jac, n_threads=args.threads)
@@ -87,7 +77,7 @@ def main() -> None:
         print(f"N={n}: solve {n / t_solve:,.0f} patients/s ({t_solve:.2f} s); "
               f"full arm with scores {n / t_arm:,.0f} patients/s; failed {int((sol.status != 0).sum())}")
         m = min(args.scipy_sample, n)
-        ev_lists = _events(cohort, regimen)
+        ev_lists = patient_events(cohort, regimen)
         t = time.perf_counter()
         lsoda = [solve_patient_scipy(cohort.y0[i], cohort.params[i], days, ev_lists[i], method="LSODA",
                                      rtol=DEFAULT_SOLVER.rtol, atol=DEFAULT_SOLVER.atol) for i in range(m)]
@@ -114,7 +104,7 @@ def main() -> None:
               f"{study_rate:,.0f} arm-patients/s ({t_study:.1f} s)")
         last = (study_rate, ratio)
     cohort = sample_cohort(1000, params, seed=2)
-    events = EventSchedule.from_lists(_events(cohort, regimen))
+    events = EventSchedule.from_lists(patient_events(cohort, regimen))
     rates = {}
     for threads in (1, 2):
         t = time.perf_counter()

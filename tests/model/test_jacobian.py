@@ -94,15 +94,12 @@ def test_jacobian_overwrites_every_entry(cohort) -> None:  # type: ignore[no-unt
 
 def test_solves_with_the_analytic_jacobian_match_finite_differences(cohort) -> None:  # type: ignore[no-untyped-def]
     from immunoreset.engine import EventSchedule, SolverSettings, solve_batch
-    from immunoreset.simulation import DEFAULT_DAYS
+    from immunoreset.simulation import DEFAULT_DAYS, patient_events
     from immunoreset.therapy import Regimen
 
     n = 3
     regimen = Regimen.erlangen_car_t()
-    events = EventSchedule.from_lists([
-        sorted(regimen.events(height_cm=float(cohort.height_cm[i]), weight_kg=float(cohort.weight_kg[i]),
-                              car_t_distribution_volume_l=float(cohort.params[i, V_DIST])))
-        for i in range(n)])  # fmt: skip
+    events = EventSchedule.from_lists(patient_events(cohort, regimen, flares=False)[:n])
     kw = {"t0": float(DEFAULT_DAYS[0]), "events": events,
           "settings": SolverSettings(rtol=1e-7, atol=1e-10)}  # fmt: skip
     fd = solve_batch(rhs, cohort.y0[:n], cohort.params[:n], DEFAULT_DAYS, **kw)  # type: ignore[arg-type]

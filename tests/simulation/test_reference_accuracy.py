@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from immunoreset.diseases import observables
-from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, load_parameters
+from immunoreset.model import load_parameters
 from immunoreset.population import sample_cohort
-from immunoreset.simulation import simulate_arm, solve_patient_scipy
+from immunoreset.simulation import patient_events, simulate_arm, solve_patient_scipy
 from immunoreset.therapy import Regimen
 
 #: Absolute floors (output units): CAR-T and B cells 1e-3 cells/µL (far below the 10
@@ -30,14 +30,8 @@ def cohort():  # type: ignore[no-untyped-def]
 def test_engine_matches_tight_radau_reference_on_key_outputs(cohort) -> None:  # type: ignore[no-untyped-def]
     regimen = Regimen.erlangen_car_t()
     res = simulate_arm(cohort, regimen)
-    fl = STATE_INDEX["flare_trigger"]
-    v_dist = cohort.params[:, PARAMETER_INDEX["car_t_distribution_volume"]]
-    ref_states = []
-    for i in range(len(cohort)):
-        ev = regimen.events(height_cm=float(cohort.height_cm[i]), weight_kg=float(cohort.weight_kg[i]),
-                            car_t_distribution_volume_l=float(v_dist[i]))
-        ev += [(d, fl, a) for d, a in cohort.flares[i]]
-        ref_states.append(solve_patient_scipy(cohort.y0[i], cohort.params[i], res.days, ev))
+    ref_states = [solve_patient_scipy(cohort.y0[i], cohort.params[i], res.days, ev)
+                  for i, ev in enumerate(patient_events(cohort, regimen))]
     ref = observables(np.maximum(np.array(ref_states), 0.0), cohort.params)
     for name, floor in FLOORS.items():
         got, want = res.values[name], ref[name]

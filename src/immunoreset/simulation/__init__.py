@@ -7,6 +7,7 @@ from immunoreset.simulation._arm import (
     DEFAULT_SOLVER,
     ArmResult,
     b_cell_return_days,
+    patient_events,
     patient_readouts,
     simulate_arm,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "StudySpec",
     "b_cell_return_days",
     "load_study_config",
+    "patient_events",
     "patient_readouts",
     "run_study",
     "simulate_arm",

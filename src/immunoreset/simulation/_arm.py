@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +44,11 @@ class ArmResult:
         return self.status == SolveStatus.OK
 
 
-def _events(cohort: Cohort, regimen: Regimen, *, flares: bool) -> EventSchedule:
+def patient_events(cohort: Cohort, regimen: Regimen, *, flares: bool = True,
+                   extra: Sequence[Sequence[tuple[float, int, float]]] | None = None,
+                   ) -> list[list[tuple[float, int, float]]]:
+    """Per patient, the sorted state jumps ``(day, state_index, amount)``: the regimen's
+    doses (dosed by the patient's body size), its flare triggers and any ``extra`` jumps."""
     v_dist = cohort.params[:, PARAMETER_INDEX["car_t_distribution_volume"]]
     fl = STATE_INDEX["flare_trigger"]
     lists = []
@@ -52,8 +57,10 @@ def _events(cohort: Cohort, regimen: Regimen, *, flares: bool) -> EventSchedule:
                             car_t_distribution_volume_l=float(v_dist[i]))
         if flares:
             ev += [(d, fl, a) for d, a in cohort.flares[i]]
+        if extra is not None:
+            ev += list(extra[i])
         lists.append(sorted(ev, key=lambda e: (e[0], e[1])))
-    return EventSchedule.from_lists(lists)
+    return lists
 
 
 def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
@@ -68,14 +75,7 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     """
     name = arm or regimen.name
     n = len(cohort)
-    events = _events(cohort, regimen, flares=flares)
-    if extra_events is not None:
-        merged = []
-        for i in range(n):
-            own = [(float(t), int(k), float(a)) for t, k, a in zip(
-                events.times[i], events.state_index[i], events.amount[i], strict=True) if np.isfinite(t)]
-            merged.append(sorted(own + list(extra_events[i]), key=lambda e: (e[0], e[1])))
-        events = EventSchedule.from_lists(merged)
+    events = EventSchedule.from_lists(patient_events(cohort, regimen, flares=flares, extra=extra_events))
     start = cohort.y0 if y0 is None else y0
     sol = solve_batch(rhs, np.nan_to_num(start, nan=0.0), cohort.params, days, t0=float(days[0]),
                       events=events, settings=settings, jac=jac, n_threads=n_threads)

@@ -126,7 +126,7 @@ def _arm(i: int, a: Mapping[str, Any]) -> Regimen:
                    biologic=_bool(f"{where}.biologic", a.get("biologic", False)))
 
 
-def _overrides(values: Mapping[str, Any], base_dir: Path) -> dict[str, float]:
+def _overrides(values: Mapping[str, Any]) -> dict[str, float]:
     canonical = {s.name: s.unit for s in SPECS}
     ureg = unit_registry()
     out: dict[str, float] = {}
@@ -184,7 +184,7 @@ def load_study_config(path: str | Path, *, n: int | None = None,
     pfile = prm.get("file")
     parameters = load_parameters(None if pfile is None else str(p.parent / pfile))
     if "values" in prm:
-        parameters = parameters.with_values(_overrides(prm["values"], p.parent))
+        parameters = parameters.with_values(_overrides(prm["values"]))
     pop = doc.get("population", {})
     _unknown("population", pop, _POP)
     numbers: dict[str, Any] = {k: _number(f"population.{k}", v) for k, v in pop.items()
