@@ -7,6 +7,7 @@ from immunoreset.diseases._sle import (
     MODEL_INSTRUMENTS,
     UNITS,
     baseline_sledai_2k,
+    crs_grades,
     observables,
     visit_table,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "MODEL_INSTRUMENTS",
     "UNITS",
     "baseline_sledai_2k",
+    "crs_grades",
     "observables",
     "visit_table",
 ]

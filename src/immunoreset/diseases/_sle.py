@@ -38,6 +38,7 @@ __all__ = [
     "C3_LLN_G_PER_L",
     "C4_LLN_G_PER_L",
     "MODEL_INSTRUMENTS",
+    "crs_grades",
     "observables",
     "visit_table",
 ]
@@ -116,6 +117,22 @@ def _crs_inputs(il6: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
     return {"temperature_c": temperature, "hypotension": (step >= 1).astype(np.int8),
             "vasopressors": np.where(step >= 3, 2, np.where(step == 2, 1, 0)).astype(np.int8),
             "oxygen": oxygen, "fever_masked": np.zeros(il6.shape, dtype=np.int8)}
+
+
+def crs_grades(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """ASTCT CRS grade ``(n_patients, n_days)`` from IL-6 (pg/mL) ``(n_patients, n_days)``.
+
+    The same CRS inputs as :func:`visit_table` graded by the same library function
+    (:func:`immunoreset.clinical.crs.crs_grade`), without building visit records: the cheap
+    path for daily CRS when the other instruments are scored on a few visit days only.
+    """
+    from immunoreset.clinical.crs import crs_grade
+
+    inputs = _crs_inputs(il6, params)
+    grade = crs_grade(inputs["temperature_c"].ravel(), inputs["fever_masked"].ravel(),
+                      inputs["hypotension"].ravel(), inputs["vasopressors"].ravel(),
+                      inputs["oxygen"].ravel())
+    return grade.reshape(il6.shape)
 
 
 def visit_table(obs: Mapping[str, np.ndarray], params: np.ndarray, thresholds: np.ndarray,

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from immunoreset.clinical import score_visits
-from immunoreset.diseases import MODEL_INSTRUMENTS, observables, visit_table
+from immunoreset.diseases import MODEL_INSTRUMENTS, crs_grades, observables, visit_table
 from immunoreset.engine import EventSchedule, SolverSettings, SolveStatus, solve_batch
 from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, jac, rhs
 from immunoreset.population import Cohort
 from immunoreset.therapy import Regimen
 
-__all__ = ["DEFAULT_DAYS", "DEFAULT_SOLVER", "ArmResult", "simulate_arm"]
+__all__ = ["DEFAULT_DAYS", "DEFAULT_SOLVER", "READOUT_SCORE_DAYS", "ArmResult", "simulate_arm"]
 
 #: Daily output from day −7 to day 730 (t = 0 at CAR-T infusion).
 DEFAULT_DAYS = np.arange(-7, 731, dtype=np.float64)
@@ -67,11 +67,18 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
                  days: np.ndarray = DEFAULT_DAYS, settings: SolverSettings = DEFAULT_SOLVER,
                  flares: bool = True, y0: np.ndarray | None = None,
                  extra_events: list[list[tuple[float, int, float]]] | None = None,
-                 n_threads: int | None = None) -> ArmResult:
-    """Solve every patient of ``cohort`` under ``regimen`` and score daily visit records.
+                 n_threads: int | None = None,
+                 score_days: np.ndarray | None = None) -> ArmResult:
+    """Solve every patient of ``cohort`` under ``regimen`` and score its visit records.
 
     Patients are paired across arms: the same parameters, initial state and flare triggers.
     A patient whose solve fails keeps its row with a non-OK status and NaN values.
+
+    The CRS grade is scored on every day of ``days``. The other instruments
+    (:data:`~immunoreset.diseases.MODEL_INSTRUMENTS`) are scored on every day too unless
+    ``score_days`` lists the days that need them (a subset of ``days``); on the other
+    days their values are NaN. Large runs that keep only visit-day scores use it: building
+    and scoring daily visit records costs about as much as the solve.
     """
     name = arm or regimen.name
     n = len(cohort)
@@ -85,15 +92,24 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     values = dict(obs)
     baseline_inf = cohort.y0[:, STATE_INDEX["inflammation"]]
     ok = status == SolveStatus.OK
+    if score_days is None:
+        cols = np.arange(days.size)
+    else:
+        cols = np.flatnonzero(np.isin(days, score_days))
+        missing = np.setdiff1d(np.asarray(score_days, dtype=np.float64), days)
+        if missing.size:
+            raise ValueError(f"score_days: {missing.tolist()} are not simulated days")
+    visit_instruments = [k for k in MODEL_INSTRUMENTS if k != "crs_grade"]
     scores = {k: np.full((n, days.size), np.nan) for k in MODEL_INSTRUMENTS}
     if ok.any():
         idx = np.flatnonzero(ok)
-        sub = {k: v[idx] for k, v in obs.items()}
+        scores["crs_grade"][idx] = crs_grades(obs["il6"][idx], cohort.params[idx])
+        sub = {k: v[idx][:, cols] for k, v in obs.items()}
         visits = visit_table(sub, cohort.params[idx], cohort.thresholds[idx], baseline_inf[idx],
-                             regimen, [cohort.patient_id[i] for i in idx], days)
-        scored = score_visits(visits, instruments=MODEL_INSTRUMENTS)
-        for k in MODEL_INSTRUMENTS:
-            scores[k][idx] = scored[k].to_numpy(dtype=np.float64).reshape(idx.size, days.size)
+                             regimen, [cohort.patient_id[i] for i in idx], days[cols])
+        scored = score_visits(visits, instruments=visit_instruments)
+        for k in visit_instruments:
+            scores[k][np.ix_(idx, cols)] = scored[k].to_numpy(dtype=np.float64).reshape(idx.size, cols.size)
     values.update(scores)
     return ArmResult(name, regimen, cohort.patient_id, days, values, status, sol.n_steps)
 
@@ -113,8 +129,16 @@ def b_cell_return_days(b_cells_blood: np.ndarray, days: np.ndarray) -> np.ndarra
     return np.where(depleted & after.any(axis=1), days[np.argmax(after, axis=1)], np.nan)
 
 
+#: Days whose clinical scores :func:`patient_readouts` reads (baseline, day 90, day 517).
+READOUT_SCORE_DAYS: tuple[float, ...] = (-7.0, 90.0, 517.0)
+
+
 def patient_readouts(result: ArmResult) -> pd.DataFrame:
-    """Per-patient read-outs of one arm (one row per patient)."""
+    """Per-patient read-outs of one arm (one row per patient).
+
+    Scores are read on :data:`READOUT_SCORE_DAYS`, the CRS grade over every day.
+    """
+    baseline_day, day90, day517 = READOUT_SCORE_DAYS
     d = result.days
     v = result.values
     car = v["car_t_blood"]
@@ -143,12 +167,12 @@ def patient_readouts(result: ArmResult) -> pd.DataFrame:
         "t_cell_nadir_cells_per_ul": np.nanmin(v["t_cells_blood"][:, (d >= -3) & (d <= 5)], axis=1),
         "b_cell_return_day": ret,
         "max_crs_grade": np.nanmax(v["crs_grade"], axis=1),
-        "sledai_2k_baseline": at("sledai_2k", -7),
-        "sledai_2k_day90": at("sledai_2k", 90),
-        "clinical_sledai_day90": at("clinical_sledai", 90),
-        "doris_day90": at("doris", 90),
-        "drug_free_doris_day90": at("drug_free_doris", 90),
-        "drug_free_doris_day517": at("drug_free_doris", 517),
+        "sledai_2k_baseline": at("sledai_2k", baseline_day),
+        "sledai_2k_day90": at("sledai_2k", day90),
+        "clinical_sledai_day90": at("clinical_sledai", day90),
+        "doris_day90": at("doris", day90),
+        "drug_free_doris_day90": at("drug_free_doris", day90),
+        "drug_free_doris_day517": at("drug_free_doris", day517),
         "anti_dsdna_baseline": at("anti_dsdna", -7),
         "anti_dsdna_day90": at("anti_dsdna", 90),
         "anti_dsdna_day180": at("anti_dsdna", 180),

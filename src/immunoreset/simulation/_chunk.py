@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from immunoreset.population import erlangen_patients, sample_cohort
-from immunoreset.simulation._arm import patient_readouts, simulate_arm
+from immunoreset.simulation._arm import READOUT_SCORE_DAYS, patient_readouts, simulate_arm
 from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
 
 __all__ = ["NAMED_CHUNK", "ChunkOutput", "solve_chunk"]
@@ -54,10 +54,16 @@ def solve_chunk(spec: StudySpec, chunk: str, *, chunk_size: int, save: str) -> C
         keep = np.isin(spec.days, spec.visit_days)
     else:
         keep = np.zeros(spec.days.size, dtype=bool)
+    # Daily scores only when daily trajectories are kept; else the saved and read-out days.
+    score_days = None
+    if save != "full":
+        wanted = np.union1d(np.asarray(spec.visit_days, dtype=np.float64), READOUT_SCORE_DAYS)
+        score_days = spec.days[np.isin(spec.days, wanted)]
     patients: dict[str, pd.DataFrame] = {}
     trajectories: dict[str, dict[str, np.ndarray]] = {}
     for arm, regimen in spec.arms.items():
-        res = simulate_arm(cohort, regimen, arm=arm, days=spec.days, settings=spec.solver)
+        res = simulate_arm(cohort, regimen, arm=arm, days=spec.days, settings=spec.solver,
+                           score_days=score_days)
         patients[arm] = cov.merge(patient_readouts(res), on="patient_id")
         trajectories[arm] = {v: np.ascontiguousarray(res.values[v][:, keep]) for v in TRAJECTORY_VARIABLES}
     return ChunkOutput(chunk, cohort.patient_id, patients, spec.days[keep], trajectories)
