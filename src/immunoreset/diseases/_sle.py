@@ -125,14 +125,18 @@ def crs_grades(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
     The same CRS inputs as :func:`visit_table` graded by the same library function
     (:func:`immunoreset.clinical.crs.crs_grade`), without building visit records: the cheap
     path for daily CRS when the other instruments are scored on a few visit days only.
+    Records without fever are graded 0 without calling the library (ASTCT: no CRS without
+    fever, and the model never masks fever).
     """
-    from immunoreset.clinical.crs import crs_grade
+    from immunoreset.clinical.crs import CRS_FEVER_MIN_C, crs_grade
 
     inputs = _crs_inputs(il6, params)
-    grade = crs_grade(inputs["temperature_c"].ravel(), inputs["fever_masked"].ravel(),
-                      inputs["hypotension"].ravel(), inputs["vasopressors"].ravel(),
-                      inputs["oxygen"].ravel())
-    return grade.reshape(il6.shape)
+    grade = np.zeros(il6.shape, dtype=np.int8)
+    fever = inputs["temperature_c"] >= CRS_FEVER_MIN_C
+    if fever.any():
+        grade[fever] = crs_grade(*(inputs[k][fever] for k in (
+            "temperature_c", "fever_masked", "hypotension", "vasopressors", "oxygen")))
+    return grade
 
 
 def visit_table(obs: Mapping[str, np.ndarray], params: np.ndarray, thresholds: np.ndarray,

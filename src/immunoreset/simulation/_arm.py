@@ -87,7 +87,9 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     sol = solve_batch(rhs, np.nan_to_num(start, nan=0.0), cohort.params, days, t0=float(days[0]),
                       events=events, settings=settings, jac=jac, n_threads=n_threads)
     status = np.where(cohort.plausible, sol.status, np.int8(SolveStatus.NONFINITE)).astype(np.int8)
-    y = np.where(np.isfinite(sol.y), np.maximum(sol.y, 0.0), np.nan)
+    y = sol.y  # in place: (n_patients, n_days, n_states) is the largest array of a run
+    y[np.isinf(y)] = np.nan
+    np.maximum(y, 0.0, out=y)  # NaN stays NaN
     obs = observables(y, cohort.params)
     values = dict(obs)
     baseline_inf = cohort.y0[:, STATE_INDEX["inflammation"]]
