@@ -53,7 +53,9 @@ STATUSES: tuple[str, ...] = ("literature", "calibrated", "assumed")
 @lru_cache(maxsize=1)
 def unit_registry() -> pint.UnitRegistry:
     """The package's pint unit registry, with the cell counts and clinical units we use."""
-    ureg: pint.UnitRegistry = pint.UnitRegistry()
+    # cache_folder=":auto:": pint keeps its parsed definition files in the user cache
+    # directory, so a new process builds the registry in ~40 ms instead of ~400 ms.
+    ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=":auto:")
     ureg.define("cell = [cell_count] = cells")
     ureg.define("IU = [international_unit]")
     ureg.define("fraction = [] = dimensionless_fraction")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from immunoreset.model import rhs
 
@@ -25,6 +24,8 @@ def solve_patient_scipy(y0: np.ndarray, params: np.ndarray, t_save: np.ndarray,
 
     ``events``: ``(day, state_index, amount)`` jumps, applied before integrating onward.
     """
+    from scipy.integrate import solve_ivp  # imported here: only tests and benchmarks need it
+
     y = np.array(y0, dtype=np.float64)
     p = np.asarray(params, dtype=np.float64)
     out = np.full((t_save.size, y.size), np.nan)
