@@ -153,3 +153,33 @@ def logistic_jac(t, y, p, jac):
 def inverse_time(t, y, p, dydt):
     """y' = 1 / (p0 - t): raises ZeroDivisionError (numba's default error model) at t = p0."""
     dydt[0] = 1.0 / (p[0] - t)
+
+
+
+@njit(cache=True)
+def hidden_coupling(t, y, p, dydt):
+    """A stiff coupling that switches on at t = 4 (y0 = 1 + t reaches 5); y(0) = (1, 2, 1).
+
+    y1' = 1000 c (y2 - y1), y2' = 1000 (y1 - y2) - y2 with c = max(0, y0 - 5): y1 depends
+    on y2 only once c > 0, so a Jacobian pattern probed near y(0) misses it; then the pair
+    relaxes at rate ~1000 (1 + c), which a Rosenbrock step survives only with the full
+    Jacobian in its linear solves.
+    """
+    c = max(0.0, y[0] - 5.0)
+    dydt[0] = 1.0
+    dydt[1] = 1000.0 * c * (y[2] - y[1])
+    dydt[2] = 1000.0 * (y[1] - y[2]) - y[2]
+
+
+@njit(cache=True)
+def hidden_coupling_jac(t, y, p, jac):
+    c = max(0.0, y[0] - 5.0)
+    for i in range(3):
+        for j in range(3):
+            jac[i, j] = 0.0
+    if y[0] > 5.0:
+        jac[1, 0] = 1000.0 * (y[2] - y[1])
+    jac[1, 1] = -1000.0 * c
+    jac[1, 2] = 1000.0 * c
+    jac[2, 1] = 1000.0
+    jac[2, 2] = -1001.0

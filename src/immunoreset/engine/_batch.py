@@ -86,6 +86,12 @@ def solve_batch(
     × 25 states = 1.5 GB); split very large populations into chunks. ``params`` may contain
     NaN (that patient fails with ``NONFINITE``); ``y0`` may not. An exception raised inside
     the RHS (e.g. ZeroDivisionError) is recorded as ``RHS_ERROR`` for that patient.
+
+    With ``"rodas"``, ``jac`` (or else ``rhs``) is also evaluated at three probe states near
+    each patient's initial state (components scaled by 0.5-2, plus ~1e-3) to find the
+    Jacobian's block triangular structure, which makes each step's linear algebra cheaper
+    (``engine._linalg``); the structure is per patient, so results stay independent of the
+    batch, and a non-zero the probes miss only costs speed.
     """
     if not isinstance(settings, SolverSettings):
         raise InputError(f"solve_batch: settings is a {type(settings).__name__}, expected SolverSettings")
@@ -138,11 +144,14 @@ def solve_batch(
     if n_patients > 0:
         kernel = get_kernel()
         method = METHOD_RODAS if settings.method == "rodas" else METHOD_DOPRI5
+        block = _block_order(n_states)
+        if block.size not in (0, 3 * n_states * n_states + 3 * n_states + 4):  # see _linalg
+            raise ValueError(f"solve_batch: block order of size {block.size} for {n_states} states")
         common = (
             method, rhs, no_jac if jac is None else jac, jac is not None,
             t_arr, start, float(settings.rtol), atol_arr, int(settings.max_steps),
             float(settings.first_step or 0.0), float(settings.fixed_step or 0.0),
-            bool(settings.dense_output),
+            bool(settings.dense_output), block,
         )  # fmt: skip
         per_patient = (
             y0_arr, params_arr,
@@ -167,15 +176,25 @@ def solve_batch(
 def _call(kernel: Any, common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],
           outputs: tuple[np.ndarray, ...], n_threads: int | None) -> None:  # fmt: skip
     """Run the kernel; an exception raised by the RHS surfaces here as a SystemError."""
-    method, rhs, jac, use_jac, t_save, t0, rtol, atol, max_steps, first, fixed, dense = common
+    method, rhs, jac, use_jac, t_save, t0, rtol, atol, max_steps, first, fixed, dense, block = common
     y0, params, ev_t, ev_i, ev_a = per_patient
     args = (method, rhs, jac, use_jac, y0, params, t_save, t0, ev_t, ev_i, ev_a, rtol, atol,
-            max_steps, first, fixed, dense, *outputs)  # fmt: skip
+            max_steps, first, fixed, dense, block, *outputs)  # fmt: skip
     try:
         _run(kernel, args, n_threads)
     except SystemError:
         if not (outputs[1] == _NOT_RUN).any():
             raise
+
+
+def _block_order(n_states: int) -> np.ndarray:
+    """The kernel's ``block`` argument: empty, so that each patient's Rosenbrock solves use
+    the block lower triangular order of its own Jacobian (see ``_linalg``).
+
+    A fixed order for every patient can be substituted here (tests, benchmarks):
+    ``_linalg.order_workspace(n_states)`` is the dense factorisation, one block.
+    """
+    return np.empty(0, dtype=np.int64)
 
 
 def _recover_aborted(kernel: Any, common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],

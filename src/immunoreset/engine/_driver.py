@@ -43,7 +43,7 @@ from immunoreset.engine._control import (
     all_finite,
     initial_step,
 )
-from immunoreset.engine._linalg import lu_workspace
+from immunoreset.engine._linalg import lu_workspace, order_workspace
 
 __all__ = [
     "METHOD_DOPRI5",
@@ -101,10 +101,16 @@ def integrate_patient(
     first_step,
     fixed_step,
     dense,
+    block,
     out,
     stats,
 ):  # pragma: no cover - numba
-    """Integrate one patient; fill ``out`` (n_times, n_states) and ``stats``; return status."""
+    """Integrate one patient; fill ``out`` (n_times, n_states) and ``stats``; return status.
+
+    ``block`` is the block lower triangular order of the linear solves (``_linalg``), or
+    empty to derive it from this patient's Jacobian (:func:`_rosenbrock.jacobian_pattern`,
+    at the state after the events at ``t0``).
+    """
     n = y0.size
     nt = t_save.size
     ne = ev_t.size
@@ -121,7 +127,7 @@ def integrate_patient(
     work = np.empty((_N_WORK, n))
     jmat = np.empty((n, n))
     lu = np.empty((n, n))
-    piv = np.empty(n, dtype=np.int64)
+    solve_order = order_workspace(n)
     lu_index = lu_workspace(n)
     flags = np.zeros(N_FLAGS, dtype=np.int64)
     expo = -1.0 / (order + 1.0)
@@ -147,6 +153,12 @@ def integrate_patient(
         while isave < nt and (t_save[isave] - base) <= t:
             _copy_row(y, out, isave)
             isave += 1
+        if method == METHOD_RODAS:
+            if block.size == 0:
+                _rosenbrock.jacobian_pattern(rhs, jac, use_jac, base, y, p, solve_order, jmat,
+                                             work, flags)  # fmt: skip
+            else:
+                _copy(block, solve_order)
 
     f0_valid = False
     need_init = True
@@ -196,7 +208,7 @@ def integrate_patient(
                 break
             if method == METHOD_RODAS:
                 err = _rosenbrock.step(rhs, jac, use_jac, base + t, h_try, y, p, f0, atol, rtol, ynew,
-                                       f1, work, jmat, lu, piv, lu_index, flags)  # fmt: skip
+                                       f1, work, jmat, lu, solve_order, lu_index, flags)  # fmt: skip
             else:
                 err = _dopri.step(rhs, base + t, h_try, y, p, f0, atol, rtol, ynew, f1, work, flags)
             finite = math.isfinite(err) and all_finite(ynew)

@@ -57,6 +57,7 @@ KERNEL_SIGNATURE = types.void(
     _f8,  # first_step (0: automatic)
     _f8,  # fixed_step (0: adaptive)
     types.boolean,  # dense output
+    types.int64[::1],  # block order of the linear solves (_linalg; empty: per patient)
     types.float64[:, :, ::1],  # out y (n_patients, n_times, n_states)
     types.int8[::1],  # out status (n_patients,)
     types.int64[:, ::1],  # out stats (n_patients, 3)
@@ -66,12 +67,12 @@ KERNEL_SIGNATURE = types.void(
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _batch_kernel(
     method, rhs, jac, use_jac, y0, params, t_save, t0, ev_t, ev_i, ev_a, rtol, atol,
-    max_steps, first_step, fixed_step, dense, out_y, out_status, out_stats,
+    max_steps, first_step, fixed_step, dense, block, out_y, out_status, out_stats,
 ):  # fmt: skip  # pragma: no cover - numba
     for i in prange(y0.shape[0]):
         out_status[i] = integrate_patient(
             method, rhs, jac, use_jac, y0[i], params[i], t0, t_save, ev_t[i], ev_i[i], ev_a[i],
-            rtol, atol, max_steps, first_step, fixed_step, dense, out_y[i], out_stats[i],
+            rtol, atol, max_steps, first_step, fixed_step, dense, block, out_y[i], out_stats[i],
         )  # fmt: skip
 
 
