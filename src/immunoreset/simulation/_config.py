@@ -26,7 +26,7 @@ output is created. Example (``examples/simulate/erlangen_like.toml``)::
 
     [solver]                     # optional, see SolverSettings
     method = "rodas"
-    rtol = 1e-6
+    rtol = 3e-6
 
     [[arm]]
     name = "car_t"
