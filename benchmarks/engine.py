@@ -1,27 +1,42 @@
-"""Benchmark: the batched engine on the full SLE / CD19 CAR-T model vs a SciPy loop.
+"""Benchmark: the batched engine and the study pipeline on the full SLE / CD19 CAR-T model.
 
-    python benchmarks/engine.py [--n 1000 10000 100000] [--scipy-sample 20] [--threads N]
+    python benchmarks/engine.py [--n 1000 10000 100000] [--scipy-sample 20] [--workers 2]
 
-For each N: draws N Erlangen-like virtual patients, solves the CAR-T arm from day -7 to 730
-(daily output) with the default solver (Rodas5P, rtol 1e-6, atol 1e-9) and prints
-patients/s for the solve alone and for the whole arm (solve + observables + clinical
-scores). On a subsample it times a per-patient ``scipy.integrate.solve_ivp`` loop (LSODA,
-same RHS, same tolerances) and reports both results' error against a tight-tolerance
-Radau reference (rtol 1e-10). It then runs the whole study pipeline (two arms, visit-day
-values and per-patient summaries written to Parquet, as ``immunoreset simulate --save
-visits``), reports the speed-up from 1 to 2 numba threads, and ends with one line
-``patients_per_s=… ratio_vs_scipy_loop=… peak_rss_mb=…`` for the largest N (patients/s of
-the study pipeline, per arm-patient). Prints figures; asserts nothing.
+Prints figures; asserts nothing. In order:
+
+1. Start-up, in a fresh process: seconds to import the simulation API and seconds to load
+   the compiled kernel, right-hand side and Jacobian from numba's disk cache (the first
+   solve minus a repeat of it).
+2. For each N: the study pipeline as ``immunoreset simulate --save visits`` runs it
+   (N Erlangen-like virtual patients, two arms — CAR-T and untreated — each solved from
+   day −7 to 730 with daily dense output, CRS graded daily, the other clinical scores on
+   the visit days, per-patient summaries and visit-day values written to Parquet) with
+   ``--workers`` local processes; patients/s counts arm-patients (one patient through one
+   arm), and the peak resident memory is summed over the process tree. Then the solver
+   alone (CAR-T arm, daily output, in chunks of 1000 so memory stays flat), a per-patient
+   ``scipy.integrate.solve_ivp`` loop (LSODA, the same numba right-hand side and
+   tolerances) on a subsample in this process, the ratio of the two, and both results'
+   largest relative error against a tight Radau reference (rtol 1e-10) on a few patients.
+3. Scaling from 1 to 2 cores for the study pipeline on the smallest N: one process with one
+   numba thread vs two worker processes (processes, not threads, share the work).
+
+It ends with one line for the largest N:
+``patients_per_s=<study pipeline, arm-patients/s> ratio_vs_scipy_loop=<solver/scipy>
+peak_rss_mb=<peak of the study pipeline>``.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from immunoreset.engine import EventSchedule, solve_batch
@@ -34,13 +49,31 @@ from immunoreset.simulation import (
     StudySpec,
     patient_events,
     run_study,
-    simulate_arm,
     solve_patient_scipy,
 )
 from immunoreset.therapy import Regimen
 
 KEY_STATES = ("car_t_effector", "naive_b_blood", "anti_dsdna", "c3", "proteinuria")
 FLOOR = 1e-3  # absolute floor (state units) below which differences are not counted
+SOLVE_CHUNK = 1000
+
+_STARTUP = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from immunoreset.engine import solve_batch
+from immunoreset.model import jac, load_parameters, rhs
+from immunoreset.population import sample_cohort
+t1 = time.perf_counter()
+c = sample_cohort(1, load_parameters(), seed=1)
+days = np.array([0.0, 1.0])
+t2 = time.perf_counter()
+solve_batch(rhs, c.y0, c.params, days, jac=jac)
+t3 = time.perf_counter()
+solve_batch(rhs, c.y0, c.params, days, jac=jac)
+t4 = time.perf_counter()
+print(t1 - t0, (t3 - t2) - (t4 - t3))
+"""
 
 
 def _error(y: np.ndarray, ref: np.ndarray) -> float:
@@ -49,73 +82,122 @@ def _error(y: np.ndarray, ref: np.ndarray) -> float:
     return float(np.nanmax(np.abs(a - b) / np.maximum(np.abs(b), FLOOR)))
 
 
+class _PeakRss:
+    """Peak of the summed resident memory of this process and its children (MB)."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        try:
+            import psutil
+        except ImportError:  # fall back to this process's own high-water mark
+            return
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                total = sum(p.memory_info().rss for p in [me, *me.children(recursive=True)])
+            except psutil.Error:
+                continue
+            self.peak = max(self.peak, total / 2**20)
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _study(n: int, workers: int, chunk_size: int) -> tuple[float, float]:
+    """Arm-patients/s and peak memory (MB) of the study pipeline on ``n`` patients."""
+    params = load_parameters()
+    arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
+    spec = StudySpec(title="benchmark", parameters=params, arms=arms, n=n, seed=1)
+    with tempfile.TemporaryDirectory() as tmp, _PeakRss() as mem:
+        t = time.perf_counter()
+        run_study(Path(tmp) / "run", spec, command="benchmark", config={},
+                  options=RunOptions(chunk_size=chunk_size, workers=workers, save="visits",
+                                     progress=False))
+        elapsed = time.perf_counter() - t
+    return 2 * n / elapsed, mem.peak
+
+
+def _solve_rate(n: int) -> tuple[float, np.ndarray]:
+    """Solver-alone patients/s (CAR-T arm, daily output); the first chunk's states."""
+    params = load_parameters()
+    regimen = Regimen.erlangen_car_t()
+    elapsed = 0.0
+    first = np.empty(0)
+    for start in range(0, n, SOLVE_CHUNK):
+        cohort = sample_cohort(min(SOLVE_CHUNK, n - start), params, seed=1, first_index=start)
+        events = EventSchedule.from_lists(patient_events(cohort, regimen))
+        t = time.perf_counter()
+        sol = solve_batch(rhs, cohort.y0, cohort.params, DEFAULT_DAYS, t0=float(DEFAULT_DAYS[0]),
+                          events=events, settings=DEFAULT_SOLVER, jac=jac)
+        elapsed += time.perf_counter() - t
+        if start == 0:
+            first = sol.y
+    return n / elapsed, first
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunk-size", type=int, default=500)
     ap.add_argument("--scipy-sample", type=int, default=20)
     ap.add_argument("--reference-sample", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=None)
     args = ap.parse_args()
+
+    out = subprocess.run([sys.executable, "-c", _STARTUP], capture_output=True, text=True, check=True)
+    t_import, t_load = (float(x) for x in out.stdout.split())
+    print(f"start-up in a fresh process: import {t_import:.2f} s; load of the cached kernel, "
+          f"RHS and Jacobian {t_load:.2f} s")
+    print(f"solver: {DEFAULT_SOLVER}")
+
     params = load_parameters()
     regimen = Regimen.erlangen_car_t()
-    days = DEFAULT_DAYS
-    warm = sample_cohort(4, params, seed=99)
-    t = time.perf_counter()
-    simulate_arm(warm, regimen)
-    print(f"warm-up (kernel load/compile + first solve): {time.perf_counter() - t:.2f} s")
     last = None
     for n in args.n:
-        cohort = sample_cohort(n, params, seed=1)
-        events = EventSchedule.from_lists(patient_events(cohort, regimen))
-        t = time.perf_counter()
-        sol = solve_batch(rhs, cohort.y0, cohort.params, days, t0=float(days[0]), events=events,
-                          settings=DEFAULT_SOLVER, jac=jac, n_threads=args.threads)
-        t_solve = time.perf_counter() - t
-        t = time.perf_counter()
-        simulate_arm(cohort, regimen, n_threads=args.threads)
-        t_arm = time.perf_counter() - t
-        print(f"N={n}: solve {n / t_solve:,.0f} patients/s ({t_solve:.2f} s); "
-              f"full arm with scores {n / t_arm:,.0f} patients/s; failed {int((sol.status != 0).sum())}")
+        rate, peak = _study(n, args.workers, args.chunk_size)
+        print(f"N={n}: study pipeline ({args.workers} worker processes, 2 arms, visit days + "
+              f"summaries to Parquet): {rate:,.0f} arm-patients/s, peak RSS {peak:,.0f} MB")
+        solve_rate, y = _solve_rate(n)
         m = min(args.scipy_sample, n)
+        cohort = sample_cohort(m, params, seed=1)
         ev_lists = patient_events(cohort, regimen)
         t = time.perf_counter()
-        lsoda = [solve_patient_scipy(cohort.y0[i], cohort.params[i], days, ev_lists[i], method="LSODA",
-                                     rtol=DEFAULT_SOLVER.rtol, atol=DEFAULT_SOLVER.atol) for i in range(m)]
-        t_scipy = time.perf_counter() - t
+        lsoda = [solve_patient_scipy(cohort.y0[i], cohort.params[i], DEFAULT_DAYS, ev_lists[i],
+                                     method="LSODA", rtol=DEFAULT_SOLVER.rtol, atol=DEFAULT_SOLVER.atol)
+                 for i in range(m)]
+        scipy_rate = m / (time.perf_counter() - t)
         r = min(args.reference_sample, m)
-        ref = np.array([solve_patient_scipy(cohort.y0[i], cohort.params[i], days, ev_lists[i])
+        ref = np.array([solve_patient_scipy(cohort.y0[i], cohort.params[i], DEFAULT_DAYS, ev_lists[i])
                         for i in range(r)])
-        err_engine = _error(sol.y[:r], ref)
-        err_scipy = _error(np.array(lsoda[:r]), ref)
-        ratio = (n / t_solve) / (m / t_scipy)
-        print(f"  scipy solve_ivp LSODA loop: {m / t_scipy:,.1f} patients/s on {m} patients; "
-              f"engine/scipy = {ratio:,.0f}x")
+        ratio = solve_rate / scipy_rate
+        print(f"  solver alone (CAR-T arm, daily output, {numba.get_num_threads()} numba threads): "
+              f"{solve_rate:,.0f} patients/s; scipy solve_ivp LSODA loop {scipy_rate:,.1f} patients/s "
+              f"on {m}; engine/scipy = {ratio:,.0f}x")
         print(f"  max relative error vs Radau rtol 1e-10 on {r} patients (floor {FLOOR:g}): "
-              f"engine {err_engine:.2e}, scipy LSODA {err_scipy:.2e}")
-        arms = {"car_t": regimen, "untreated": Regimen.refractory_background()}
-        spec = StudySpec(title="benchmark", parameters=params, arms=arms, n=n, seed=1)
-        with tempfile.TemporaryDirectory() as tmp:
-            t = time.perf_counter()
-            run_study(Path(tmp) / "run", spec, command="benchmark", config={},
-                      options=RunOptions(chunk_size=500, save="visits", progress=False))
-            t_study = time.perf_counter() - t
-        study_rate = 2 * n / t_study
-        print(f"  study pipeline (2 arms, visit days + summaries to Parquet): "
-              f"{study_rate:,.0f} arm-patients/s ({t_study:.1f} s)")
-        last = (study_rate, ratio)
-    cohort = sample_cohort(1000, params, seed=2)
-    events = EventSchedule.from_lists(patient_events(cohort, regimen))
-    rates = {}
-    for threads in (1, 2):
-        t = time.perf_counter()
-        solve_batch(rhs, cohort.y0, cohort.params, days, t0=float(days[0]), events=events,
-                    settings=DEFAULT_SOLVER, jac=jac, n_threads=threads)
-        rates[threads] = 1000 / (time.perf_counter() - t)
-    print(f"scaling (numba threads in one process, 1000 patients): 1 thread {rates[1]:,.0f}/s, "
-          f"2 threads {rates[2]:,.0f}/s, speed-up {rates[2] / rates[1]:.2f}x")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+              f"engine {_error(y[:r], ref):.2e}, scipy LSODA {_error(np.array(lsoda[:r]), ref):.2e}")
+        last = (rate, ratio, peak)
+
+    n = min(args.n)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    one, _ = _study(n, 1, args.chunk_size)
+    numba.set_num_threads(threads)
+    two, _ = _study(n, 2, args.chunk_size)
+    print(f"scaling, study pipeline on N={n}: 1 process x 1 thread {one:,.0f}/s, 2 processes "
+          f"{two:,.0f}/s, speed-up {two / one:.2f}x")
     assert last is not None
-    print(f"patients_per_s={last[0]:.1f} ratio_vs_scipy_loop={last[1]:.1f} peak_rss_mb={peak_mb:.1f}")
+    print(f"patients_per_s={last[0]:.1f} ratio_vs_scipy_loop={last[1]:.1f} peak_rss_mb={last[2]:.1f}")
 
 
 if __name__ == "__main__":
