@@ -17,8 +17,9 @@ Prints figures; asserts nothing. In order:
    ``scipy.integrate.solve_ivp`` loop (LSODA, the same numba right-hand side and
    tolerances) on a subsample in this process, the ratio of the two, and both results'
    largest relative error against a tight Radau reference (rtol 1e-10) on a few patients.
-3. Scaling from 1 to 2 cores for the study pipeline on the smallest N: one process with one
-   numba thread vs two worker processes (processes, not threads, share the work).
+3. Scaling from 1 to 2 cores on the largest N: the study pipeline in one process with one
+   numba thread vs two worker processes (processes share the work), and the solver alone
+   with 1 vs 2 numba threads in one process.
 
 It ends with one line for the largest N:
 ``patients_per_s=<study pipeline, arm-patients/s> ratio_vs_scipy_loop=<solver/scipy>
@@ -188,14 +189,18 @@ def main() -> None:
               f"engine {_error(y[:r], ref):.2e}, scipy LSODA {_error(np.array(lsoda[:r]), ref):.2e}")
         last = (rate, ratio, peak)
 
-    n = min(args.n)
+    n = max(args.n)
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     one, _ = _study(n, 1, args.chunk_size)
+    solve_one, _ = _solve_rate(min(n, 2000))
     numba.set_num_threads(threads)
     two, _ = _study(n, 2, args.chunk_size)
-    print(f"scaling, study pipeline on N={n}: 1 process x 1 thread {one:,.0f}/s, 2 processes "
-          f"{two:,.0f}/s, speed-up {two / one:.2f}x")
+    solve_two, _ = _solve_rate(min(n, 2000))
+    print(f"scaling 1 -> 2 cores: study pipeline on N={n}, 1 process x 1 thread {one:,.0f}/s vs "
+          f"2 worker processes {two:,.0f}/s = {two / one:.2f}x; solver alone on "
+          f"{min(n, 2000)} patients, 1 vs {threads} numba threads in one process = "
+          f"{solve_two / solve_one:.2f}x")
     assert last is not None
     print(f"patients_per_s={last[0]:.1f} ratio_vs_scipy_loop={last[1]:.1f} peak_rss_mb={last[2]:.1f}")
 
