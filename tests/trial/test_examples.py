@@ -42,6 +42,14 @@ def test_erlangen_replicates_give_a_probability_of_success(erlangen: TrialResult
     assert set(erlangen.replicates["replicate"]) == {1, 2}
 
 
+def test_car_t_peak_is_not_applicable_without_car_t(erlangen: TrialResult) -> None:
+    p = erlangen.patients
+    assert p.loc[p.arm == "untreated", "car_t_peak"].isna().all()
+    assert (p.loc[p.arm == "car_t", "car_t_peak"] > 1.0).all()  # cells/µL: a real expansion
+    row = erlangen.endpoints.query("arm == 'untreated' and endpoint == 'car_t_peak'").iloc[0]
+    assert row["n"] == 0 and np.isnan(row["estimate"])
+
+
 def test_result_renders_as_a_table(erlangen: TrialResult) -> None:
     summary = erlangen.summary()
     assert list(summary.columns) == ["car_t", "untreated"]

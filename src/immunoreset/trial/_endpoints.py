@@ -111,7 +111,7 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (
              "(fourfold fall)", "convention, see VACCINE_TITRE_LOSS_FRACTION",
              favourable=False),
     Endpoint("car_t_peak", "mean", "follow_up", "Peak CAR-T expansion", "cells/µL",
-             "highest blood CAR-T count over follow-up (0 in arms without CAR-T)",
+             "highest blood CAR-T count over follow-up (not applicable, NaN, in arms without CAR-T)",
              "Mackensen 2022 (peak on days 7-10)", favourable=None),
     Endpoint("crs_grade_ge1", "proportion", "follow_up", "CRS grade ≥ 1", "proportion",
              "highest ASTCT CRS grade over follow-up ≥ 1", "Lee et al., BBMT 2019;25:625",
@@ -256,7 +256,10 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
         elif name == "vaccine_titre_loss":
             res = (at_visits("vaccine_igg") < VACCINE_TITRE_LOSS_FRACTION).astype(np.float64)
         elif name == "car_t_peak":
-            res = np.nanmax(np.where(window[None, :], v["car_t_blood"], -np.inf), axis=1)
+            if result.regimen.car_t is None:  # no CAR-T given: nothing to report, not round-off
+                res = np.full(n, np.nan)
+            else:
+                res = np.nanmax(np.where(window[None, :], v["car_t_blood"], -np.inf), axis=1)
         elif name.startswith("crs_grade_ge"):
             k = int(name[-1])
             worst = np.nanmax(np.where(window[None, :], v["crs_grade"], -np.inf), axis=1)
