@@ -23,7 +23,8 @@ DEFAULT_DAYS = np.arange(-7, 731, dtype=np.float64)
 #: margin of two: on 300 patients per arm (day −7 to 730, daily output) the largest
 #: relative error of CAR-T, naive B, anti-dsDNA, C3 and proteinuria against Rodas5P at rtol
 #: 1e-11 (floor 1e-3) is 3.2e-5 (CAR-T arm) and 5.8e-5 (untreated), with 21% fewer steps
-#: than rtol 1e-6 (442 vs 560 and 279 vs 352 per patient); rtol 1e-5 exceeds 1e-4.
+#: than rtol 1e-6 (442 vs 560 and 279 vs 352 per patient); rtol 1e-5 exceeds 1e-4
+#: (``python benchmarks/tolerance.py``).
 DEFAULT_SOLVER = SolverSettings(method="rodas", rtol=3e-6, atol=3e-9)
 #: B-cell reappearance threshold, cells/µL (fixed detection threshold of the targets file).
 B_CELL_RETURN_CELLS_PER_UL = 10.0
