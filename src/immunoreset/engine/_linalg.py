@@ -285,6 +285,49 @@ def load_iteration_matrix(
 
 
 @njit(nogil=True, error_model="numpy")
+def _eliminate(a: np.ndarray, rowp: np.ndarray, s: int, e: int, reciprocal: bool) -> bool:  # pragma: no cover
+    """Gaussian elimination with partial pivoting of the diagonal block ``a[s:e, s:e]``.
+
+    Row swaps stay inside the block (and are recorded in ``rowp``); columns right of ``e``
+    are zero in both rows, so a swap touches ``a[k, :e]`` only. With ``reciprocal`` the
+    pivots are replaced by their reciprocals (the solves then multiply); without it ``a``
+    holds the textbook factors. ``False`` if a pivot is zero or non-finite.
+    """
+    for k in range(s, e):
+        p = k
+        amax = abs(a[k, k])
+        for i in range(k + 1, e):
+            v = abs(a[i, k])
+            if v > amax:
+                amax = v
+                p = i
+        if not (amax > 0.0) or not math.isfinite(amax):
+            return False
+        # 1-D row views: numba compiles their contiguous inner loops tighter than a[i, j].
+        rk = a[k]
+        if p != k:
+            rp = a[p]
+            for j in range(e):
+                tmp = rk[j]
+                rk[j] = rp[j]
+                rp[j] = tmp
+            tmp_i = rowp[k]
+            rowp[k] = rowp[p]
+            rowp[p] = tmp_i
+        inv = 1.0 / rk[k]
+        for i in range(k + 1, e):
+            ri = a[i]
+            lik = ri[k] * inv
+            ri[k] = lik
+            if lik != 0.0:
+                for j in range(k + 1, e):
+                    ri[j] -= lik * rk[j]
+        if reciprocal:
+            rk[k] = inv  # only the solves read U's diagonal from here on
+    return True
+
+
+@njit(nogil=True, error_model="numpy")
 def lu_factor(a: np.ndarray, order: np.ndarray, index: np.ndarray) -> bool:  # pragma: no cover
     """Factor the diagonal blocks of ``a`` in place; ``False`` if singular or non-finite.
 
@@ -303,35 +346,8 @@ def lu_factor(a: np.ndarray, order: np.ndarray, index: np.ndarray) -> bool:  # p
         rowp[i] = order[i]
     if nb == 1:
         # One block: dense partial pivoting, exactly the previous implementation.
-        for k in range(n):
-            p = k
-            amax = abs(a[k, k])
-            for i in range(k + 1, n):
-                v = abs(a[i, k])
-                if v > amax:
-                    amax = v
-                    p = i
-            if not (amax > 0.0) or not math.isfinite(amax):
-                return False
-            # 1-D row views: numba compiles their contiguous inner loops tighter than a[i, j].
-            rk = a[k]
-            if p != k:
-                rp = a[p]
-                for j in range(n):
-                    tmp = rk[j]
-                    rk[j] = rp[j]
-                    rp[j] = tmp
-                tmp_i = rowp[k]
-                rowp[k] = rowp[p]
-                rowp[p] = tmp_i
-            inv = 1.0 / rk[k]
-            for i in range(k + 1, n):
-                ri = a[i]
-                lik = ri[k] * inv
-                ri[k] = lik
-                if lik != 0.0:
-                    for j in range(k + 1, n):
-                        ri[j] -= lik * rk[j]
+        if not _eliminate(a, rowp, 0, n, False):
+            return False
         m = 0
         for i in range(n):
             lstart[i] = m
@@ -351,37 +367,8 @@ def lu_factor(a: np.ndarray, order: np.ndarray, index: np.ndarray) -> bool:  # p
         ustart[n] = m
         return True
     for b in range(nb):
-        s = blocks[1 + b]
-        e = blocks[2 + b]
-        for k in range(s, e):
-            p = k
-            amax = abs(a[k, k])
-            for i in range(k + 1, e):
-                v = abs(a[i, k])
-                if v > amax:
-                    amax = v
-                    p = i
-            if not (amax > 0.0) or not math.isfinite(amax):
-                return False
-            rk = a[k]
-            if p != k:
-                rp = a[p]
-                for j in range(e):  # right of the block both rows are zero
-                    tmp = rk[j]
-                    rk[j] = rp[j]
-                    rp[j] = tmp
-                tmp_i = rowp[k]
-                rowp[k] = rowp[p]
-                rowp[p] = tmp_i
-            inv = 1.0 / rk[k]
-            for i in range(k + 1, e):
-                ri = a[i]
-                lik = ri[k] * inv
-                ri[k] = lik
-                if lik != 0.0:
-                    for j in range(k + 1, e):
-                        ri[j] -= lik * rk[j]
-            rk[k] = inv  # only the solves read U's diagonal from here on
+        if not _eliminate(a, rowp, blocks[1 + b], blocks[2 + b], True):
+            return False
     # Non-zeros left of the diagonal: the pattern's columns left of the row's block (the
     # row of state rowp[i]), then L's, scanned; then U's, scanned.
     off = _off(n)
