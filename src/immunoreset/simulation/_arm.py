@@ -125,7 +125,7 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     if ok.any():
         idx = np.flatnonzero(ok)
         scores["crs_grade"][idx] = crs_grades(obs["il6"][idx], cohort.params[idx])
-        sub = {k: v[idx][:, cols] for k, v in obs.items()}
+        sub = {k: v[np.ix_(idx, cols)] for k, v in obs.items()}
         visits = visit_table(sub, cohort.params[idx], cohort.thresholds[idx], baseline_inf[idx],
                              regimen, [cohort.patient_id[i] for i in idx], days[cols])
         scored = score_visits(visits, instruments=visit_instruments)
