@@ -103,20 +103,42 @@ UNITS: dict[str, str] = {
 }
 
 
-def _crs_inputs(il6: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
+def _temperature(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Body temperature (°C) from IL-6 (pg/mL) ``(n_patients, n_days)``: linear in log IL-6
+    from 37 °C at the patient's baseline IL-6 to 38 °C at its fever IL-6, at most 41 °C."""
     base = params[:, None, PARAMETER_INDEX["il6_baseline"]]
     fever = params[:, None, PARAMETER_INDEX["il6_fever_threshold"]]
-    fold = params[:, None, PARAMETER_INDEX["il6_crs_severity_fold"]]
     with np.errstate(divide="ignore", invalid="ignore"):
         rise = np.log(np.maximum(il6, 1e-12) / base) / np.log(fever / base)
-    temperature = BASELINE_TEMPERATURE_C + FEVER_RISE_C * np.clip(rise, 0.0, 4.0)
+    return BASELINE_TEMPERATURE_C + FEVER_RISE_C * np.clip(rise, 0.0, 4.0, out=rise)
+
+
+def _support_limits(params: np.ndarray) -> np.ndarray:
+    """IL-6 (pg/mL) that reaches organ-support steps 1, 2, 3, ``(n_patients, 1, 3)``: step
+    *k* needs the fever IL-6 times ``il6_crs_severity_fold**k``."""
+    fever = params[:, None, PARAMETER_INDEX["il6_fever_threshold"]]
+    fold = params[:, None, PARAMETER_INDEX["il6_crs_severity_fold"]]
+    return np.stack([fever * fold**k for k in (1, 2, 3)], axis=-1)
+
+
+def _organ_support(il6: np.ndarray, limits: np.ndarray) -> dict[str, np.ndarray]:
+    """Hypotension (0/1), vasopressors (count) and oxygen device of the ASTCT organ-support
+    step that IL-6 (pg/mL) reaches; ``limits[..., k - 1]`` (from :func:`_support_limits`,
+    broadcast against ``il6``) is the IL-6 of step *k*."""
     step = np.zeros(il6.shape, dtype=np.int8)
-    for k in (1, 2, 3):
-        step += (il6 >= fever * fold**k).astype(np.int8)
+    for k in range(3):
+        step += (il6 >= limits[..., k]).astype(np.int8)
     oxygen = np.array(["none", "low_flow", "high_flow", "positive_pressure"])[step]
-    return {"temperature_c": temperature, "hypotension": (step >= 1).astype(np.int8),
+    return {"hypotension": (step >= 1).astype(np.int8),
             "vasopressors": np.where(step >= 3, 2, np.where(step == 2, 1, 0)).astype(np.int8),
-            "oxygen": oxygen, "fever_masked": np.zeros(il6.shape, dtype=np.int8)}
+            "oxygen": oxygen}
+
+
+def _crs_inputs(il6: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
+    """CRS columns of the visit records from IL-6 ``(n_patients, n_days)`` (pg/mL)."""
+    return {"temperature_c": _temperature(il6, params),
+            **_organ_support(il6, _support_limits(params)),
+            "fever_masked": np.zeros(il6.shape, dtype=np.int8)}
 
 
 def crs_grades(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -126,16 +148,19 @@ def crs_grades(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
     (:func:`immunoreset.clinical.crs.crs_grade`), without building visit records: the cheap
     path for daily CRS when the other instruments are scored on a few visit days only.
     Records without fever are graded 0 without calling the library (ASTCT: no CRS without
-    fever, and the model never masks fever).
+    fever, and the model never masks fever); organ support is derived for the febrile
+    records only.
     """
     from immunoreset.clinical.crs import CRS_FEVER_MIN_C, crs_grade
 
-    inputs = _crs_inputs(il6, params)
+    temperature = _temperature(il6, params)
     grade = np.zeros(il6.shape, dtype=np.int8)
-    fever = inputs["temperature_c"] >= CRS_FEVER_MIN_C
-    if fever.any():
-        grade[fever] = crs_grade(*(inputs[k][fever] for k in (
-            "temperature_c", "fever_masked", "hypotension", "vasopressors", "oxygen")))
+    hot = temperature >= CRS_FEVER_MIN_C
+    if hot.any():
+        rows = np.nonzero(hot)[0]
+        support = _organ_support(il6[hot], _support_limits(params)[rows, 0])
+        grade[hot] = crs_grade(temperature[hot], np.zeros(rows.size, dtype=np.int8),
+                               support["hypotension"], support["vasopressors"], support["oxygen"])
     return grade
 
 
