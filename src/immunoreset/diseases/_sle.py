@@ -69,15 +69,18 @@ def observables(y: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
         return y[:, :, s[name]]
 
     b_blood = st("naive_b_blood") + st("autoreactive_b_blood")
-    b_tissue = st("naive_b_tissue") + st("autoreactive_b_tissue")
     with np.errstate(invalid="ignore", divide="ignore"):
-        naive_fraction = np.where(b_blood > 0, st("naive_b_blood") / b_blood, np.nan)
+        naive_fraction = np.divide(st("naive_b_blood"), b_blood, out=np.full(b_blood.shape, np.nan),
+                                   where=b_blood > 0)
+    b_tissue = st("naive_b_tissue") + st("autoreactive_b_tissue")
+    b_tissue /= b_tissue[:, :1].copy()  # fraction of the first output day (baseline)
     inflammation = st("inflammation")
+    pga = params[:, None, PARAMETER_INDEX["pga_scale"]] * inflammation
     return {
         "car_t_blood": st("car_t_effector") + st("car_t_memory"),
         "t_cells_blood": st("t_cells"),
         "b_cells_blood": b_blood,
-        "b_cells_tissue": b_tissue / b_tissue[:, :1],
+        "b_cells_tissue": b_tissue,
         "naive_b_fraction": naive_fraction,
         "autoreactive_b_tissue": st("autoreactive_b_tissue"),
         "anti_dsdna": st("anti_dsdna"),
@@ -88,7 +91,7 @@ def observables(y: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
         "proteinuria_g_per_day": st("proteinuria"),
         "il6": st("il6"),
         "inflammation": inflammation,
-        "pga": np.clip(params[:, None, PARAMETER_INDEX["pga_scale"]] * inflammation, 0.0, 3.0),
+        "pga": np.clip(pga, 0.0, 3.0, out=pga),
     }
 
 
