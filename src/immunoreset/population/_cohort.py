@@ -107,34 +107,73 @@ class Cohort:
         }
 
 
-def _draw_flares(rng: np.random.Generator, parameters: ParameterSet,
-                 spec: CohortSpec) -> tuple[tuple[float, float], ...]:
-    rate = parameters.value("flare_rate")
-    span = spec.flare_end_day - spec.flare_start_day
-    n = rng.poisson(rate * span)
-    days = np.sort(rng.uniform(spec.flare_start_day, spec.flare_end_day, n))
-    cv = parameters.value("flare_amplitude_cv")
-    sigma = np.sqrt(np.log1p(cv * cv))
-    amps = parameters.value("flare_amplitude") * np.exp(sigma * rng.standard_normal(n))
-    return tuple((float(d), float(a)) for d, a in zip(days, amps, strict=True))
+@dataclass(frozen=True)
+class _FlareLaw:
+    """Flare triggers of one patient: a Poisson number (``rate`` per day) on uniform days
+    within ``[start, end)`` (days), amplitudes ``amplitude · exp(sigma · z)``, z standard normal."""
+
+    rate: float
+    start: float
+    end: float
+    amplitude: float
+    sigma: float
+
+    @classmethod
+    def of(cls, parameters: ParameterSet, spec: CohortSpec) -> _FlareLaw:
+        """The law given by the flare parameters and the cohort's flare window."""
+        cv = parameters.value("flare_amplitude_cv")
+        return cls(parameters.value("flare_rate"), spec.flare_start_day, spec.flare_end_day,
+                   parameters.value("flare_amplitude"), float(np.sqrt(np.log1p(cv * cv))))
+
+    def draw(self, rng: np.random.Generator) -> tuple[tuple[float, float], ...]:
+        """One patient's ``(day, amplitude)`` triggers, sorted by day."""
+        n = rng.poisson(self.rate * (self.end - self.start))
+        days = np.sort(rng.uniform(self.start, self.end, n))
+        amps = self.amplitude * np.exp(self.sigma * rng.standard_normal(n))
+        return tuple(zip(days.tolist(), amps.tolist(), strict=True))
 
 
-def _draw_thresholds(rng: np.random.Generator, parameters: ParameterSet,
-                     involvement: InvolvementProfile, fixed: Sequence[str] | None) -> np.ndarray:
-    lo, hi = parameters.value("organ_threshold_low"), parameters.value("organ_threshold_high")
-    flo = parameters.value("flare_domain_threshold_low")
-    fhi = parameters.value("flare_domain_threshold_high")
-    base = dict(involvement.baseline)
-    flare = dict(involvement.flare_prone)
-    th = np.full(len(INVOLVEMENT_DESCRIPTORS), np.inf)
-    u = rng.uniform(size=(3, len(INVOLVEMENT_DESCRIPTORS)))
-    for k, name in enumerate(INVOLVEMENT_DESCRIPTORS):
-        involved = (name in fixed) if fixed is not None else u[0, k] < base.get(name, 0.0)
-        if involved:
-            th[k] = lo + (hi - lo) * u[1, k]
-        elif u[2, k] < flare.get(name, 0.0):
-            th[k] = flo + (fhi - flo) * u[1, k]
-    return th
+@dataclass(frozen=True)
+class _ThresholdLaw:
+    """Descriptor thresholds (fractions of baseline inflammation): a descriptor involved at
+    baseline is uniform in ``[low, high)``, else a flare-prone one in ``[flare_low,
+    flare_high)``, else ``inf``; ``baseline`` and ``flare_prone`` are the probabilities per
+    descriptor ``(len(INVOLVEMENT_DESCRIPTORS),)``."""
+
+    low: float
+    high: float
+    flare_low: float
+    flare_high: float
+    baseline: np.ndarray
+    flare_prone: np.ndarray
+
+    @classmethod
+    def of(cls, parameters: ParameterSet, involvement: InvolvementProfile) -> _ThresholdLaw:
+        """The law given by the threshold parameters and the organ-involvement profile."""
+        base, flare = dict(involvement.baseline), dict(involvement.flare_prone)
+        return cls(parameters.value("organ_threshold_low"), parameters.value("organ_threshold_high"),
+                   parameters.value("flare_domain_threshold_low"),
+                   parameters.value("flare_domain_threshold_high"),
+                   np.array([base.get(name, 0.0) for name in INVOLVEMENT_DESCRIPTORS]),
+                   np.array([flare.get(name, 0.0) for name in INVOLVEMENT_DESCRIPTORS]))
+
+    def draw(self, rngs: Sequence[np.random.Generator],
+             fixed: Sequence[Sequence[str]] | None) -> np.ndarray:
+        """Thresholds ``(len(rngs), len(INVOLVEMENT_DESCRIPTORS))``, one patient per generator.
+
+        Each generator draws ``(3, n_descriptors)`` uniforms: row 0 decides involvement at
+        baseline (unless ``fixed`` names each patient's involved descriptors), row 1 places
+        the threshold, row 2 decides flare-proneness.
+        """
+        u = np.array([r.uniform(size=(3, len(INVOLVEMENT_DESCRIPTORS))) for r in rngs])
+        if fixed is None:
+            involved = u[:, 0] < self.baseline
+        else:
+            involved = np.array([[name in f for name in INVOLVEMENT_DESCRIPTORS] for f in fixed])
+        flare_prone = u[:, 2] < self.flare_prone
+        return np.where(involved, self.low + (self.high - self.low) * u[:, 1],
+                        np.where(flare_prone, self.flare_low + (self.flare_high - self.flare_low) * u[:, 1],
+                                 np.inf))
 
 
 def _select(rngs: Sequence[np.random.Generator], parameters: ParameterSet, spec: CohortSpec,
@@ -144,6 +183,7 @@ def _select(rngs: Sequence[np.random.Generator], parameters: ParameterSet, spec:
     meets the inclusion criteria; returns params, y0, thresholds, accepted, candidates."""
     n = len(rngs)
     var = Variability.from_parameters(parameters, spec.correlations)
+    law = _ThresholdLaw.of(parameters, spec.involvement)
     params = np.tile(var.typical, (n, 1))
     y0 = np.full((n, len(STATE_INDEX)), np.nan)
     thresholds = np.full((n, len(INVOLVEMENT_DESCRIPTORS)), np.inf)
@@ -154,8 +194,7 @@ def _select(rngs: Sequence[np.random.Generator], parameters: ParameterSet, spec:
         if todo.size == 0:
             break
         cand = np.array([var.draw(rngs[int(i)]) if variability else var.typical for i in todo])
-        th = np.array([_draw_thresholds(rngs[int(i)], parameters, spec.involvement,
-                                        None if fixed is None else fixed[int(i)]) for i in todo])
+        th = law.draw([rngs[int(i)] for i in todo], None if fixed is None else [fixed[int(i)] for i in todo])
         y, full, found = steady_state(cand)
         ok = spec.inclusion.state_ok(y, full, found)
         if spec.inclusion.min_sledai_2k is not None and ok.any():
@@ -191,14 +230,15 @@ def sample_cohort(n: int, parameters: ParameterSet, *, seed: int, spec: CohortSp
         raise InputError(f"n: got {n!r}, expected an integer >= 0")
     rngs = _child_rngs(seed, first_index, n)
     sex = tuple("F" if r.uniform() < spec.female_fraction else "M" for r in rngs)
-    age = np.array([np.clip(r.normal(spec.age_mean, spec.age_sd), spec.age_min, spec.age_max)
-                    for r in rngs])
+    age = np.clip(np.array([r.normal(spec.age_mean, spec.age_sd) for r in rngs], dtype=np.float64),
+                  spec.age_min, spec.age_max)
     height = np.array([_HEIGHT_CM[s] * np.exp(_HEIGHT_CV * r.standard_normal())
                        for s, r in zip(sex, rngs, strict=True)])
     weight = np.array([_WEIGHT_KG[s] * np.exp(_WEIGHT_CV * r.standard_normal())
                        for s, r in zip(sex, rngs, strict=True)])
     params, y0, thresholds, ok, tries = _select(rngs, parameters, spec, variability=True)
-    flares = tuple(_draw_flares(r, parameters, spec) for r in rngs)
+    flare = _FlareLaw.of(parameters, spec)
+    flares = tuple(flare.draw(r) for r in rngs)
     ids = tuple(f"{id_prefix}{first_index + i:07d}" for i in range(n))
     return Cohort(ids, sex, age, height, weight, params, y0,
                   thresholds, flares, ok, tries)
@@ -222,7 +262,8 @@ def erlangen_patients(parameters: ParameterSet, *, seed: int,
     params, y0, thresholds, ok, tries = _select(
         rngs, parameters, spec, variability=False,
         fixed=[NAMED_PROFILES[pid] for pid, _, _ in _ERLANGEN])
-    flares = tuple(_draw_flares(r, parameters, spec) for r in rngs)
+    flare = _FlareLaw.of(parameters, spec)
+    flares = tuple(flare.draw(r) for r in rngs)
     sex = tuple(s for _, s, _ in _ERLANGEN)
     return Cohort(tuple(f"erlangen_{pid}" for pid, _, _ in _ERLANGEN), sex,
                   np.array([a for _, _, a in _ERLANGEN]),
