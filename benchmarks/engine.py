@@ -17,9 +17,10 @@ Prints figures; asserts nothing. In order:
    ``scipy.integrate.solve_ivp`` loop (LSODA, the same numba right-hand side and
    tolerances) on a subsample in this process, the ratio of the two, and both results'
    largest relative error against a tight Radau reference (rtol 1e-10) on a few patients.
-3. Scaling from 1 to 2 cores on the largest N: the study pipeline in one process with one
-   numba thread vs two worker processes (processes share the work), and the solver alone
-   with 1 vs 2 numba threads in one process.
+3. Scaling from 1 to 2 cores on ``--scaling-n`` patients (default 10⁴, at most the
+   largest N): the study pipeline in one process with one numba thread vs two worker
+   processes (processes share the work), and the solver alone with 1 vs 2 numba threads
+   in one process.
 
 It ends with one line for the largest N:
 ``patients_per_s=<study pipeline, arm-patients/s> ratio_vs_scipy_loop=<solver/scipy>
@@ -72,9 +73,9 @@ days = np.array([0.0, 1.0])
 t2 = time.perf_counter()
 no_jac.compile(JAC_SIGNATURE)  # numba's own first-use initialisation
 t3 = time.perf_counter()
-solve_batch(rhs, c.y0, c.params, days, jac=jac, specialize=True)
+solve_batch(rhs, c.y0, c.params, days, jac=jac)
 t4 = time.perf_counter()
-solve_batch(rhs, c.y0, c.params, days, jac=jac, specialize=True)
+solve_batch(rhs, c.y0, c.params, days, jac=jac)
 t5 = time.perf_counter()
 print(t1 - t0, t3 - t2, (t4 - t3) - (t5 - t4))
 """
@@ -132,12 +133,8 @@ def _study(n: int, workers: int, chunk_size: int) -> tuple[float, float]:
     return 2 * n / elapsed, mem.peak
 
 
-def _solve_rate(n: int, *, specialize: bool = True) -> tuple[float, np.ndarray]:
-    """Solver-alone patients/s (CAR-T arm, daily output); the first chunk's states.
-
-    ``specialize``: the kernel compiled for the SLE model (what the pipeline uses), else
-    the generic kernel that calls the RHS and Jacobian through function pointers.
-    """
+def _solve_rate(n: int) -> tuple[float, np.ndarray]:
+    """Solver-alone patients/s (CAR-T arm, daily output); the first chunk's states."""
     params = load_parameters()
     regimen = Regimen.erlangen_car_t()
     elapsed = 0.0
@@ -147,7 +144,7 @@ def _solve_rate(n: int, *, specialize: bool = True) -> tuple[float, np.ndarray]:
         events = EventSchedule.from_lists(patient_events(cohort, regimen))
         t = time.perf_counter()
         sol = solve_batch(rhs, cohort.y0, cohort.params, DEFAULT_DAYS, t0=float(DEFAULT_DAYS[0]),
-                          events=events, settings=DEFAULT_SOLVER, jac=jac, specialize=specialize)
+                          events=events, settings=DEFAULT_SOLVER, jac=jac)
         elapsed += time.perf_counter() - t
         if start == 0:
             first = sol.y
@@ -161,12 +158,14 @@ def main() -> None:
     ap.add_argument("--chunk-size", type=int, default=500)
     ap.add_argument("--scipy-sample", type=int, default=20)
     ap.add_argument("--reference-sample", type=int, default=5)
+    ap.add_argument("--scaling-n", type=int, default=10000,
+                    help="patients of the 1 -> 2 core comparison (at most the largest --n)")
     args = ap.parse_args()
 
     out = subprocess.run([sys.executable, "-c", _STARTUP], capture_output=True, text=True, check=True)
     t_import, t_numba, t_load = (float(x) for x in out.stdout.split())
     print(f"start-up in a fresh process: import {t_import:.2f} s; numba's first-use "
-          f"initialisation {t_numba:.2f} s; load of the cached SLE kernel {t_load:.2f} s")
+          f"initialisation {t_numba:.2f} s; load of the cached kernel, RHS and Jacobian {t_load:.2f} s")
     print(f"solver: {DEFAULT_SOLVER}")
 
     params = load_parameters()
@@ -177,7 +176,6 @@ def main() -> None:
         print(f"N={n}: study pipeline ({args.workers} worker processes, 2 arms, visit days + "
               f"summaries to Parquet): {rate:,.0f} arm-patients/s, peak RSS {peak:,.0f} MB")
         solve_rate, y = _solve_rate(n)
-        generic_rate, _ = _solve_rate(min(n, 2000), specialize=False)
         m = min(args.scipy_sample, n)
         cohort = sample_cohort(m, params, seed=1)
         ev_lists = patient_events(cohort, regimen)
@@ -192,13 +190,12 @@ def main() -> None:
         ratio = solve_rate / scipy_rate
         print(f"  solver alone (CAR-T arm, daily output, {numba.get_num_threads()} numba threads): "
               f"{solve_rate:,.0f} patients/s; scipy solve_ivp LSODA loop {scipy_rate:,.1f} patients/s "
-              f"on {m}; engine/scipy = {ratio:,.0f}x; generic kernel (function pointers) "
-              f"{generic_rate:,.0f} patients/s")
+              f"on {m}; engine/scipy = {ratio:,.0f}x")
         print(f"  max relative error vs Radau rtol 1e-10 on {r} patients (floor {FLOOR:g}): "
               f"engine {_error(y[:r], ref):.2e}, scipy LSODA {_error(np.array(lsoda[:r]), ref):.2e}")
         last = (rate, ratio, peak)
 
-    n = max(args.n)
+    n = min(max(args.n), args.scaling_n)
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     one, _ = _study(n, 1, args.chunk_size)

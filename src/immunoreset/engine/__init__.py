@@ -8,17 +8,9 @@ per-patient :class:`SolveStatus`. Methods: ``"rodas"`` (Rodas5P, stiff, default)
 ``"dopri5"`` (explicit), chosen with :class:`SolverSettings`.
 """
 
-from immunoreset.engine._batch import prepare_kernel, solve_batch
+from immunoreset.engine._batch import solve_batch
 from immunoreset.engine._events import EventSchedule
 from immunoreset.engine._settings import METHODS, SolverSettings
 from immunoreset.engine._solution import BatchSolution, SolveStatus
 
-__all__ = [
-    "METHODS",
-    "BatchSolution",
-    "EventSchedule",
-    "SolveStatus",
-    "SolverSettings",
-    "prepare_kernel",
-    "solve_batch",
-]
+__all__ = ["METHODS", "BatchSolution", "EventSchedule", "SolveStatus", "SolverSettings", "solve_batch"]

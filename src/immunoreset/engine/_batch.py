@@ -13,10 +13,9 @@ from immunoreset.engine._events import EventSchedule
 from immunoreset.engine._kernel import JAC_SIGNATURE, RHS_SIGNATURE, get_kernel, no_jac
 from immunoreset.engine._settings import SolverSettings
 from immunoreset.engine._solution import BatchSolution, SolveStatus
-from immunoreset.engine._specialize import specialized_kernel
 from immunoreset.errors import InputError
 
-__all__ = ["prepare_kernel", "solve_batch"]
+__all__ = ["solve_batch"]
 
 _NOT_RUN = -1
 
@@ -33,7 +32,6 @@ def solve_batch(
     atol: float | np.ndarray | None = None,
     jac: Any = None,
     n_threads: int | None = None,
-    specialize: bool = False,
 ) -> BatchSolution:
     """Integrate ``n_patients`` independent copies of an ODE system, in parallel.
 
@@ -76,13 +74,6 @@ def solve_batch(
         without it the Jacobian is formed by forward differences.
     n_threads:
         Threads for this call (default: numba's current setting).
-    specialize:
-        Use a kernel compiled for this ``rhs`` and ``jac``, which calls them directly
-        instead of through function pointers: about 1.4× faster per step on the SLE model,
-        results bit-identical. Both must be module-level functions (importable by name).
-        The first use of each model version compiles for about 35 s; the kernel is then
-        cached on disk (``engine._specialize``). Default: the generic kernel, compiled once
-        for every model.
 
     Returns
     -------
@@ -151,13 +142,13 @@ def solve_batch(
     status = np.full(n_patients, _NOT_RUN, dtype=np.int8)
     stats = np.zeros((n_patients, 3), dtype=np.int64)
     if n_patients > 0:
-        kernel, functions = _kernel_and_functions(rhs, jac, specialize)
+        kernel = get_kernel()
         method = METHOD_RODAS if settings.method == "rodas" else METHOD_DOPRI5
         block = _block_order(n_states)
         if block.size not in (0, 3 * n_states * n_states + 3 * n_states + 4):  # see _linalg
             raise ValueError(f"solve_batch: block order of size {block.size} for {n_states} states")
         common = (
-            method, functions, jac is not None,
+            method, rhs, no_jac if jac is None else jac, jac is not None,
             t_arr, start, float(settings.rtol), atol_arr, int(settings.max_steps),
             float(settings.first_step or 0.0), float(settings.fixed_step or 0.0),
             bool(settings.dense_output), block,
@@ -182,30 +173,12 @@ def solve_batch(
     )
 
 
-def prepare_kernel(rhs: Any, jac: Any = None, *, specialize: bool = False) -> None:
-    """Load the kernel that :func:`solve_batch` would use for these arguments from numba's
-    disk cache, or compile it (once; about 35 s).
-
-    Call it before starting worker processes, so that they load the kernel instead of
-    each compiling it.
-    """
-    _kernel_and_functions(rhs, jac, specialize)
-
-
-def _kernel_and_functions(rhs: Any, jac: Any, specialize: bool) -> tuple[Any, tuple[Any, ...]]:
-    """The kernel, and the function values to pass it (none when it is specialised)."""
-    jac_fn = no_jac if jac is None else jac
-    if specialize:
-        return specialized_kernel(rhs, jac_fn), ()
-    return get_kernel(), (rhs, jac_fn)
-
-
 def _call(kernel: Any, common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],
           outputs: tuple[np.ndarray, ...], n_threads: int | None) -> None:  # fmt: skip
     """Run the kernel; an exception raised by the RHS surfaces here as a SystemError."""
-    method, functions, use_jac, t_save, t0, rtol, atol, max_steps, first, fixed, dense, block = common
+    method, rhs, jac, use_jac, t_save, t0, rtol, atol, max_steps, first, fixed, dense, block = common
     y0, params, ev_t, ev_i, ev_a = per_patient
-    args = (method, *functions, use_jac, y0, params, t_save, t0, ev_t, ev_i, ev_a, rtol, atol,
+    args = (method, rhs, jac, use_jac, y0, params, t_save, t0, ev_t, ev_i, ev_a, rtol, atol,
             max_steps, first, fixed, dense, block, *outputs)  # fmt: skip
     try:
         _run(kernel, args, n_threads)

@@ -19,8 +19,7 @@ For the SLE model that is one 14 × 14 factorisation and eleven 1 × 1 blocks in
 25 × 25 factorisation, with far fewer pivot searches and sparsity scans, which dominate the
 cost of the zero-skipping elimination at this size. Measured on its iteration matrix (2
 cores, best of repeats): forming and factoring 2.3 → 1.3 µs, one solve 355 → 325 ns, so
-about 5.2 → 3.9 µs per step (row-oriented solves; the column-oriented ones below replaced
-them).
+about 5.2 → 3.9 µs per step.
 
 The ``order`` array (built once per patient by :func:`block_order` from a Boolean pattern,
 e.g. :func:`immunoreset.engine._rosenbrock.jacobian_pattern`; :func:`order_workspace` is
@@ -39,25 +38,24 @@ A step:
    as one block. Correct for any model; only slower while the pattern is wrong.
 2. :func:`lu_factor` factors each diagonal block with partial pivoting restricted to the
    block's rows. A row swap moves the whole row, so the stored blocks left of the diagonal
-   become ``P_b A_bc``, which is what the solve needs; they are not eliminated. The
-   diagonal keeps the reciprocals of ``U``'s pivots (the solves multiply; a division has
-   several times a multiplication's latency) and each diagonal block is then transposed
-   in place, so that a column of ``L`` or ``U`` is a contiguous row.
-3. :func:`lu_solve` runs block by block: the products with the finished blocks to the left
-   (over the pattern's columns, copied per row, not scanned; an entry that happens to be
-   zero costs a multiplication by zero), then forward and back substitution inside the
-   block, column by column. A column's updates are independent of one another, so they
-   vectorise, where the dot products of row-oriented substitution form one dependency
-   chain.
+   become ``P_b A_bc``, which is what the solve needs; they are not eliminated.
+3. :func:`lu_solve` runs forward and back substitution block by block: a forward row of
+   block ``b`` runs over its non-zeros left of the diagonal, i.e. over ``A_bc`` (against the
+   finished ``x_c``) and ``L_b``.
 
 Zero skipping. Within a block the elimination is the dense one with partial pivoting except
 that products with an exact zero are skipped: for finite data ``x - l * 0 == x``, so the
-factors are those of the dense algorithm, bit for bit. The solves do not skip: a strongly
-connected block fills in during elimination anyway.
+results are those of the dense algorithm, bit for bit. After factoring, the columns of each
+row's non-zeros are recorded in ``index`` (:func:`lu_workspace`) so that the eight solves
+touch only those: in the blocks left of the diagonal they are the pattern's (copied, not
+scanned; an entry that happens to be zero costs a multiplication by zero), within a block
+they are scanned. With several blocks the factorisation stores the
+reciprocals of ``U``'s diagonal, so that the solves multiply instead of divide (a division
+has several times a multiplication's latency, and the substitution is one dependency chain).
 
-With one block (:func:`order_workspace`, a strongly connected pattern, or the fallback) this
-is textbook dense LU with partial pivoting and column-oriented substitution, operation for
-operation (the tests check it bit for bit).
+With one block (:func:`order_workspace`, a strongly connected pattern, or the fallback) the
+factorisation and the solves are the previous dense implementation operation for
+operation, so with the identity permutation the results are identical to it bit for bit.
 """
 
 from __future__ import annotations
@@ -222,12 +220,13 @@ def block_order(pattern: np.ndarray, order: np.ndarray) -> None:  # pragma: no c
 def lu_workspace(n: int) -> np.ndarray:  # pragma: no cover - numba
     """Integer workspace of :func:`lu_factor` / :func:`lu_solve` for an ``n × n`` system.
 
-    Layout: ``[0, n)`` row permutation (the state of each factored row); ``[n, 2n]`` row
-    starts of the non-zeros left of the row's diagonal block; ``[2n + 1, 3n + 2]`` the
-    blocks used (count, then boundaries; set by :func:`load_iteration_matrix`); then up to
-    ``n²`` column indices of those non-zeros.
+    Layout: ``[0, n)`` row permutation (the state of each factored row), ``[n, 2n]`` row
+    starts of the non-zeros left of the diagonal (``L`` and the blocks left of it), ``[2n +
+    1, 3n + 1]`` row starts of ``U``'s strictly upper non-zeros, ``[3n + 2, 4n + 3]`` the
+    blocks used (count, then boundaries; set by :func:`load_iteration_matrix`), then ``n²``
+    column indices (the left rows, then ``U``'s).
     """
-    return np.zeros(3 * n + 3 + n * n, dtype=np.int64)
+    return np.zeros(4 * n + 4 + n * n, dtype=np.int64)
 
 
 @njit(nogil=True, error_model="numpy")
@@ -240,7 +239,7 @@ def load_iteration_matrix(
     entries are copied), else one block for this matrix (see the module docstring).
     """
     n = jmat.shape[0]
-    blocks = index[2 * n + 1 : 3 * n + 3]
+    blocks = index[3 * n + 2 : 4 * n + 4]
     nb = order[n]
     if nb > 1:
         npat = order[2 * n + 2]
@@ -286,12 +285,13 @@ def load_iteration_matrix(
 
 
 @njit(nogil=True, error_model="numpy")
-def _eliminate(a: np.ndarray, rowp: np.ndarray, s: int, e: int) -> bool:  # pragma: no cover
+def _eliminate(a: np.ndarray, rowp: np.ndarray, s: int, e: int, reciprocal: bool) -> bool:  # pragma: no cover
     """Gaussian elimination with partial pivoting of the diagonal block ``a[s:e, s:e]``.
 
     Row swaps stay inside the block (and are recorded in ``rowp``); columns right of ``e``
-    are zero in both rows, so a swap touches ``a[k, :e]`` only. The pivots are replaced by
-    their reciprocals (the solves multiply). ``False`` if a pivot is zero or non-finite.
+    are zero in both rows, so a swap touches ``a[k, :e]`` only. With ``reciprocal`` the
+    pivots are replaced by their reciprocals (the solves then multiply); without it ``a``
+    holds the textbook factors. ``False`` if a pivot is zero or non-finite.
     """
     for k in range(s, e):
         p = k
@@ -322,7 +322,8 @@ def _eliminate(a: np.ndarray, rowp: np.ndarray, s: int, e: int) -> bool:  # prag
             if lik != 0.0:
                 for j in range(k + 1, e):
                     ri[j] -= lik * rk[j]
-        rk[k] = inv  # only the solves read U's diagonal from here on
+        if reciprocal:
+            rk[k] = inv  # only the solves read U's diagonal from here on
     return True
 
 
@@ -331,44 +332,73 @@ def lu_factor(a: np.ndarray, order: np.ndarray, index: np.ndarray) -> bool:  # p
     """Factor the diagonal blocks of ``a`` in place; ``False`` if singular or non-finite.
 
     ``a`` and the blocks in ``index`` come from :func:`load_iteration_matrix`; ``index`` is
-    a :func:`lu_workspace` array, filled with the row permutation and the columns of the
-    non-zeros left of each row's block. Afterwards each diagonal block holds its factors
-    *transposed* (``a[k, i]`` is ``L[i, k]`` for ``i > k`` and ``U[i, k]`` for ``i < k``;
-    the diagonal holds ``1 / U[k, k]``) so that the solves run down contiguous rows; the
-    entries left of the blocks are untouched (``P_b A_bc``).
+    a :func:`lu_workspace` array, filled with the row permutation and the sparsity of the
+    factors.
     """
     n = a.shape[0]
     rowp = index[:n]
     lstart = index[n : 2 * n + 1]
-    blocks = index[2 * n + 1 : 3 * n + 3]
-    cols = index[3 * n + 3 :]
+    ustart = index[2 * n + 1 : 3 * n + 2]
+    blocks = index[3 * n + 2 : 4 * n + 4]
+    cols = index[4 * n + 4 :]
     nb = blocks[0]
     for i in range(n):
         rowp[i] = order[i]
-    for b in range(nb):
-        s = blocks[1 + b]
-        e = blocks[2 + b]
-        if not _eliminate(a, rowp, s, e):
+    if nb == 1:
+        # One block: dense partial pivoting, exactly the previous implementation.
+        if not _eliminate(a, rowp, 0, n, False):
             return False
-        for i in range(s, e):
+        m = 0
+        for i in range(n):
+            lstart[i] = m
             ri = a[i]
-            for j in range(i + 1, e):
-                tmp = ri[j]
-                ri[j] = a[j, i]
-                a[j, i] = tmp
-    # Non-zeros left of the blocks: the pattern's columns left of the row's block (the row of
-    # state rowp[i]); none with one block.
+            for j in range(i):
+                if ri[j] != 0.0:
+                    cols[m] = j
+                    m += 1
+        lstart[n] = m
+        for i in range(n):
+            ustart[i] = m
+            ri = a[i]
+            for j in range(i + 1, n):
+                if ri[j] != 0.0:
+                    cols[m] = j
+                    m += 1
+        ustart[n] = m
+        return True
+    for b in range(nb):
+        if not _eliminate(a, rowp, blocks[1 + b], blocks[2 + b], True):
+            return False
+    # Non-zeros left of the diagonal: the pattern's columns left of the row's block (the
+    # row of state rowp[i]), then L's, scanned; then U's, scanned.
     off = _off(n)
     ocols = off + n + 1
     m = 0
-    for i in range(n):
-        lstart[i] = m
-        if nb > 1:
+    for b in range(nb):
+        s = blocks[1 + b]
+        e = blocks[2 + b]
+        for i in range(s, e):
+            lstart[i] = m
             state = rowp[i]
             for q in range(order[off + state], order[off + state + 1]):
                 cols[m] = order[ocols + q]
                 m += 1
+            ri = a[i]
+            for j in range(s, i):
+                if ri[j] != 0.0:
+                    cols[m] = j
+                    m += 1
     lstart[n] = m
+    for b in range(nb):
+        e = blocks[2 + b]
+        for i in range(blocks[1 + b], e):
+            ustart[i] = m
+            ri = a[i]
+            for j in range(i + 1, e):
+                if ri[j] != 0.0:
+                    cols[m] = j
+                    m += 1
+    ustart[n] = m
     return True
 
 
@@ -378,48 +408,59 @@ def lu_solve(
 ) -> None:  # pragma: no cover - numba
     """Overwrite ``b`` (n,) with the solution of ``A x = b`` after :func:`lu_factor`.
 
-    ``b`` and the solution are in the original state order; ``z`` (n,) is scratch. Block by
-    block: subtract the (sparse) products with the finished blocks to the left, then
-    forward and back substitution column by column, each column of ``L`` or ``U`` being a
-    contiguous row of the transposed block. The updates of a column are independent of
-    each other, so they vectorise and do not wait on one another as the dot products of
-    row-oriented substitution do; every component still receives its subtractions one at a
-    time, in a fixed order.
+    ``b`` and the solution are in the original state order; ``z`` (n,) is scratch. (Reading
+    ``b`` and writing it inside the substitution loops instead of in separate loops is
+    slower: numba must then assume that ``b`` may alias ``z`` and ``a``.)
     """
     n = a.shape[0]
-    # Offsets into index (layout: lu_workspace).
-    ls = n  # row starts of the left non-zeros
-    bl = 2 * n + 1  # blocks
-    cl = 3 * n + 3  # their columns
+    rowp = index[:n]
+    lstart = index[n : 2 * n + 1]
+    ustart = index[2 * n + 1 : 3 * n + 2]
+    blocks = index[3 * n + 2 : 4 * n + 4]
+    cols = index[4 * n + 4 :]
     for i in range(n):
-        z[i] = b[index[i]]
-    for blk in range(index[bl]):
-        s0 = index[bl + 1 + blk]
-        e = index[bl + 2 + blk]
-        for i in range(s0, e):
+        z[i] = b[rowp[i]]
+    nb = blocks[0]
+    if nb == 1:
+        for i in range(n):
+            ri = a[i]
             s = z[i]
-            for jj in range(index[ls + i], index[ls + i + 1]):
-                j = index[cl + jj]
-                s -= a[i, j] * z[j]
+            for jj in range(lstart[i], lstart[i + 1]):
+                j = cols[jj]
+                s -= ri[j] * z[j]
             z[i] = s
-        if e - s0 == 1:
-            z[s0] *= a[s0, s0]  # the diagonal holds U's reciprocals
-            continue
-        # Unsigned indices: numba then omits the negative-index wraparound, and LLVM
-        # vectorises the column updates.
-        ue = np.uint64(e)
-        us0 = np.uint64(s0)
-        for k in range(us0, ue - np.uint64(1)):
-            zk = z[k]
-            ak = a[k]
-            for i in range(k + np.uint64(1), ue):
-                z[i] -= ak[i] * zk
-        for kk in range(e - 1, s0 - 1, -1):
-            uk = np.uint64(kk)
-            ak = a[uk]
-            zk = z[uk] * ak[uk]  # the diagonal holds U's reciprocals
-            z[uk] = zk
-            for i in range(us0, uk):
-                z[i] -= ak[i] * zk
+        for i in range(n - 1, -1, -1):
+            ri = a[i]
+            s = z[i]
+            for jj in range(ustart[i], ustart[i + 1]):
+                j = cols[jj]
+                s -= ri[j] * z[j]
+            z[i] = s / ri[i]
+    else:
+        for blk in range(nb):
+            s0 = blocks[1 + blk]
+            e = blocks[2 + blk]
+            if e == s0 + 1:  # one state: its forward row, times the reciprocal pivot
+                ri = a[s0]
+                s = z[s0]
+                for jj in range(lstart[s0], lstart[s0 + 1]):
+                    j = cols[jj]
+                    s -= ri[j] * z[j]
+                z[s0] = s * ri[s0]
+                continue
+            for i in range(s0, e):
+                ri = a[i]
+                s = z[i]
+                for jj in range(lstart[i], lstart[i + 1]):
+                    j = cols[jj]
+                    s -= ri[j] * z[j]
+                z[i] = s
+            for i in range(e - 1, s0 - 1, -1):
+                ri = a[i]
+                s = z[i]
+                for jj in range(ustart[i], ustart[i + 1]):
+                    j = cols[jj]
+                    s -= ri[j] * z[j]
+                z[i] = s * ri[i]  # U's diagonal holds its reciprocals
     for i in range(n):
         b[order[i]] = z[i]

@@ -224,45 +224,39 @@ def step(
         return math.inf
     z = work[_ROW_Z]
     inv_h = 1.0 / h
-    # The stage sums run j-outer, i-inner: contiguous rows that LLVM vectorises. Each
-    # component is still summed in the order y_i (or 0), j = 0, 1, ..., as the
-    # textbook i-outer loop does, so the results are the same bit for bit.
     for s in range(N_STAGES):
         ks = work[s]
         if s == 0:
             for i in range(n):
                 ks[i] = f0[i] + h * _D[0] * dT[i]
         else:
-            _combine(work, s, _A[s], y, 1.0, u)
+            for i in range(n):
+                acc = y[i]
+                for j in range(s):
+                    acc += _A[s, j] * work[j, i]
+                u[i] = acc
             rhs(t + _C[s] * h, u, p, fu)
             hd = h * _D[s]
-            _combine(work, s, _CM[s], y, 0.0, ks)
             for i in range(n):
-                ks[i] = fu[i] + hd * dT[i] + ks[i] * inv_h
+                acc = 0.0
+                for j in range(s):
+                    acc += _CM[s, j] * work[j, i]
+                ks[i] = fu[i] + hd * dT[i] + acc * inv_h
         lu_solve(lu, order, lu_index, ks, z)
     flags[FLAG_NRHS] += N_STAGES - 1
-    _combine(work, N_STAGES, _A[N_STAGES], y, 1.0, ynew)
+    for i in range(n):
+        acc = y[i]
+        for j in range(N_STAGES):
+            acc += _A[N_STAGES, j] * work[j, i]
+        ynew[i] = acc
     for m in range(3):
-        _combine(work, N_STAGES, _H[m], y, 0.0, work[_ROW_DENSE + m])
+        row = work[_ROW_DENSE + m]
+        for i in range(n):
+            acc = 0.0
+            for j in range(N_STAGES):
+                acc += _H[m, j] * work[j, i]
+            row[i] = acc
     return error_norm(work[N_STAGES - 1], y, ynew, atol, rtol)
-
-
-@njit(nogil=True, error_model="numpy", inline="always")
-def _combine(work, s, weights, y, y_weight, out):  # pragma: no cover - numba
-    """``out = y_weight * y + Σ_{j<s} weights[j] * work[j]`` (``y_weight`` is 0 or 1: the
-    start is ``y`` or exactly 0.0), summed over j in increasing order."""
-    n = out.size
-    if y_weight == 1.0:
-        for i in range(n):
-            out[i] = y[i]
-    else:
-        for i in range(n):
-            out[i] = 0.0
-    for j in range(s):
-        w = weights[j]
-        row = work[j]
-        for i in range(n):
-            out[i] += w * row[i]
 
 
 @njit(nogil=True, error_model="numpy")

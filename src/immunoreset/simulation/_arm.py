@@ -10,19 +10,12 @@ import pandas as pd
 
 from immunoreset.clinical import score_visits
 from immunoreset.diseases import MODEL_INSTRUMENTS, crs_grades, observables, visit_table
-from immunoreset.engine import (
-    EventSchedule,
-    SolverSettings,
-    SolveStatus,
-    prepare_kernel,
-    solve_batch,
-)
+from immunoreset.engine import EventSchedule, SolverSettings, SolveStatus, solve_batch
 from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, jac, rhs
 from immunoreset.population import Cohort
 from immunoreset.therapy import Regimen
 
-__all__ = ["DEFAULT_DAYS", "DEFAULT_SOLVER", "READOUT_SCORE_DAYS", "ArmResult", "prepare_solver",
-           "simulate_arm"]
+__all__ = ["DEFAULT_DAYS", "DEFAULT_SOLVER", "READOUT_SCORE_DAYS", "ArmResult", "simulate_arm"]
 
 #: Daily output from day −7 to day 730 (t = 0 at CAR-T infusion).
 DEFAULT_DAYS = np.arange(-7, 731, dtype=np.float64)
@@ -75,12 +68,6 @@ def patient_events(cohort: Cohort, regimen: Regimen, *, flares: bool = True,
     return lists
 
 
-def prepare_solver() -> None:
-    """Load the solver kernel :func:`simulate_arm` uses (specialised to the SLE model) from
-    the disk cache, or compile it once (about 35 s on a fresh install)."""
-    prepare_kernel(rhs, jac, specialize=True)
-
-
 def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
                  days: np.ndarray = DEFAULT_DAYS, settings: SolverSettings = DEFAULT_SOLVER,
                  flares: bool = True, y0: np.ndarray | None = None,
@@ -103,8 +90,7 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     events = EventSchedule.from_lists(patient_events(cohort, regimen, flares=flares, extra=extra_events))
     start = cohort.y0 if y0 is None else y0
     sol = solve_batch(rhs, np.nan_to_num(start, nan=0.0), cohort.params, days, t0=float(days[0]),
-                      events=events, settings=settings, jac=jac, n_threads=n_threads,
-                      specialize=True)  # see prepare_solver
+                      events=events, settings=settings, jac=jac, n_threads=n_threads)
     status = np.where(cohort.plausible, sol.status, np.int8(SolveStatus.NONFINITE)).astype(np.int8)
     y = sol.y  # in place: (n_patients, n_days, n_states) is the largest array of a run
     y[np.isinf(y)] = np.nan

@@ -42,7 +42,6 @@ from immunoreset.io import (
 )
 from immunoreset.population import NAMED_PROFILES
 from immunoreset.report import write_report
-from immunoreset.simulation._arm import prepare_solver
 from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
 from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
 
@@ -118,7 +117,6 @@ def _execute(spec: StudySpec, todo: list[str], options: RunOptions,
         import multiprocessing as mp
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-        prepare_solver()  # compiled here once if not cached, not by every worker
         threads = max(1, (os.cpu_count() or 1) // options.workers)
         with ProcessPoolExecutor(options.workers, mp_context=mp.get_context("spawn"),
                                  initializer=_worker_init, initargs=(threads,)) as pool:
