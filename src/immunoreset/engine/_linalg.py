@@ -111,6 +111,19 @@ def order_workspace(n: int) -> np.ndarray:  # pragma: no cover - numba
     return order
 
 
+@njit(nogil=True, error_model="numpy", inline="always")
+def _enter(v, counter, sp, csp, num, low, stack, on_stack, call_node, call_edge):  # pragma: no cover
+    """Tarjan's visit of ``v``: number it, push it on the component stack and the call
+    stack (at its first edge); returns the advanced ``(counter, sp, csp)``."""
+    num[v] = counter
+    low[v] = counter
+    stack[sp] = v
+    on_stack[v] = True
+    call_node[csp] = v
+    call_edge[csp] = 0
+    return counter + 1, sp + 1, csp + 1
+
+
 @njit(nogil=True, error_model="numpy")
 def block_order(pattern: np.ndarray, order: np.ndarray) -> None:  # pragma: no cover - numba
     """Fill ``order`` (:func:`order_workspace`) from ``pattern`` (n × n, row i depends on j).
@@ -138,15 +151,8 @@ def block_order(pattern: np.ndarray, order: np.ndarray) -> None:  # pragma: no c
     for root in range(n):
         if num[root] >= 0:
             continue
-        num[root] = counter
-        low[root] = counter
-        counter += 1
-        stack[sp] = root
-        sp += 1
-        on_stack[root] = True
-        call_node[csp] = root
-        call_edge[csp] = 0
-        csp += 1
+        counter, sp, csp = _enter(root, counter, sp, csp, num, low, stack, on_stack, call_node,
+                                  call_edge)  # fmt: skip
         while csp > 0:
             v = call_node[csp - 1]
             w = call_edge[csp - 1]
@@ -154,15 +160,8 @@ def block_order(pattern: np.ndarray, order: np.ndarray) -> None:  # pragma: no c
                 call_edge[csp - 1] = w + 1
                 if w != v and pattern[v, w]:
                     if num[w] < 0:
-                        num[w] = counter
-                        low[w] = counter
-                        counter += 1
-                        stack[sp] = w
-                        sp += 1
-                        on_stack[w] = True
-                        call_node[csp] = w
-                        call_edge[csp] = 0
-                        csp += 1
+                        counter, sp, csp = _enter(w, counter, sp, csp, num, low, stack, on_stack,
+                                                  call_node, call_edge)  # fmt: skip
                     elif on_stack[w] and num[w] < low[v]:
                         low[v] = num[w]
                 continue
