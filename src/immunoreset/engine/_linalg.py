@@ -343,33 +343,14 @@ def lu_factor(a: np.ndarray, order: np.ndarray, index: np.ndarray) -> bool:  # p
     nb = blocks[0]
     for i in range(n):
         rowp[i] = order[i]
-    if nb == 1:
-        # One block: dense partial pivoting, exactly the previous implementation.
-        if not _eliminate(a, rowp, 0, n, False):
-            return False
-        m = 0
-        for i in range(n):
-            lstart[i] = m
-            ri = a[i]
-            for j in range(i):
-                if ri[j] != 0.0:
-                    cols[m] = j
-                    m += 1
-        lstart[n] = m
-        for i in range(n):
-            ustart[i] = m
-            ri = a[i]
-            for j in range(i + 1, n):
-                if ri[j] != 0.0:
-                    cols[m] = j
-                    m += 1
-        ustart[n] = m
-        return True
+    # One block keeps the textbook factors (the solve divides by U's diagonal: the dense
+    # implementation, operation for operation); several store the pivots' reciprocals.
     for b in range(nb):
-        if not _eliminate(a, rowp, blocks[1 + b], blocks[2 + b], True):
+        if not _eliminate(a, rowp, blocks[1 + b], blocks[2 + b], nb > 1):
             return False
     # Non-zeros left of the diagonal: the pattern's columns left of the row's block (the
-    # row of state rowp[i]), then L's, scanned; then U's, scanned.
+    # row of state rowp[i]; none with one block, even where order has several), then L's,
+    # scanned; then U's, scanned.
     off = _off(n)
     ocols = off + n + 1
     m = 0
@@ -378,10 +359,11 @@ def lu_factor(a: np.ndarray, order: np.ndarray, index: np.ndarray) -> bool:  # p
         e = blocks[2 + b]
         for i in range(s, e):
             lstart[i] = m
-            state = rowp[i]
-            for q in range(order[off + state], order[off + state + 1]):
-                cols[m] = order[ocols + q]
-                m += 1
+            if nb > 1:
+                state = rowp[i]
+                for q in range(order[off + state], order[off + state + 1]):
+                    cols[m] = order[ocols + q]
+                    m += 1
             ri = a[i]
             for j in range(s, i):
                 if ri[j] != 0.0:
