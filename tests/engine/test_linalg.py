@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from immunoreset.engine._linalg import (
     block_order,
+    factor_iteration_matrix,
     load_iteration_matrix,
     lu_factor,
     lu_solve,
@@ -30,8 +31,7 @@ def _factor(a: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, b
     n = a.shape[0]
     lu = np.empty((n, n))
     index = lu_workspace(n)
-    load_iteration_matrix(-a, 0.0, order, lu, index)  # shift I - (-a) = a, exactly
-    ok = lu_factor(lu, order, index)
+    ok = factor_iteration_matrix(-a, 0.0, order, lu, index, np.empty(n))  # 0 I - (-a) = a
     return lu, index, ok
 
 
@@ -230,3 +230,54 @@ def test_lu_reports_singular_and_nonfinite_matrices() -> None:
     order = _order_of(tri)
     assert order[3] == 3
     assert not _factor(tri, order)[2]
+
+
+@pytest.mark.parametrize(
+    "core",
+    [
+        [[0.0, 1.0], [1.0, 0.0]],  # zero pivot: needs a row swap
+        [[1.0, 1.0], [1.0, 1.0 + 1e-4]],  # the second pivot cancels to 1e-4 of its entry
+    ],
+)
+def test_static_pivots_refuse_and_the_step_falls_back_to_partial_pivoting(core: list[list[float]]) -> None:
+    # A 2-state core fed by a 1-state block: block lower triangular, two blocks.
+    a = np.zeros((3, 3))
+    a[:2, :2] = core
+    a[0, 2], a[2, 2] = 0.5, 2.0
+    order = _order_of(a)
+    n = 3
+    assert order[n] == 2
+    lu = np.empty((n, n))
+    index = lu_workspace(n)
+    load_iteration_matrix(-a, 0.0, order, lu, index)
+    assert _blocks_used(index, n) == 2
+    assert not lu_factor(lu, order, index, np.empty(n))  # refused, not singular
+    lu, index, ok = _factor(a, order)
+    assert ok and _blocks_used(index, n) == 1
+    b = np.array([1.0, -2.0, 3.0])
+    x = _solve(lu, order, index, b)
+    np.testing.assert_allclose(x, np.linalg.solve(a, b), rtol=1e-12)
+
+
+def test_static_pivots_solve_with_fill_in() -> None:
+    # An arrow-shaped strongly connected block: eliminating the first column fills the whole
+    # block, which the symbolic factorisation must have planned for.
+    rng = np.random.default_rng(19)
+    k = 6
+    core = np.diag(rng.uniform(5.0, 6.0, size=k))
+    core[0, 1:] = rng.normal(size=k - 1)
+    core[1:, 0] = rng.normal(size=k - 1)
+    a = np.zeros((k + 2, k + 2))
+    a[:k, :k] = core
+    a[k, k] = 3.0
+    a[k + 1, k + 1] = 4.0
+    a[k + 1, 0] = a[0, k] = 1.5  # the core depends on state k; state k + 1 on the core
+    order = _order_of(a)
+    n = k + 2
+    assert order[n] == 3
+    lu, index, ok = _factor(a, order)
+    assert ok and _blocks_used(index, n) == 3
+    for _ in range(3):
+        b = rng.normal(size=n)
+        x = _solve(lu, order, index, b)
+        np.testing.assert_allclose(x, np.linalg.solve(a, b), rtol=1e-12, atol=1e-14)

@@ -11,6 +11,7 @@ from numba.core.registry import CPUDispatcher
 from immunoreset.engine._driver import METHOD_DOPRI5, METHOD_RODAS
 from immunoreset.engine._events import EventSchedule
 from immunoreset.engine._kernel import JAC_SIGNATURE, RHS_SIGNATURE, get_kernel, no_jac
+from immunoreset.engine._linalg import order_size
 from immunoreset.engine._settings import SolverSettings
 from immunoreset.engine._solution import BatchSolution, SolveStatus
 from immunoreset.errors import InputError
@@ -145,7 +146,7 @@ def solve_batch(
         kernel = get_kernel()
         method = METHOD_RODAS if settings.method == "rodas" else METHOD_DOPRI5
         block = _block_order(n_states)
-        if block.size not in (0, 3 * n_states * n_states + 3 * n_states + 4):  # see _linalg
+        if block.size not in (0, order_size.py_func(n_states)):  # see _linalg
             raise ValueError(f"solve_batch: block order of size {block.size} for {n_states} states")
         common = (
             method, rhs, no_jac if jac is None else jac, jac is not None,

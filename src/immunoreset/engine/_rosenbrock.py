@@ -39,9 +39,9 @@ import numpy as np
 from numba import njit
 
 from immunoreset.engine._control import EPS, FLAG_JAC_VALID, FLAG_NRHS, SQRT_EPS, error_norm
-from immunoreset.engine._linalg import block_order, load_iteration_matrix, lu_factor, lu_solve
+from immunoreset.engine._linalg import block_order, factor_iteration_matrix, lu_solve
 
-__all__ = ["FACMAX", "N_WORK", "ORDER", "interp", "jacobian_pattern", "step"]
+__all__ = ["FACMAX", "N_WORK", "ORDER", "interp", "jacobian_pattern", "probe_pattern", "step"]
 
 #: Order used by the step-size controller (error estimate ~ h**(ORDER + 1)).
 ORDER = 4.0
@@ -146,7 +146,14 @@ def _fd_jacobian(rhs, t, h, y, p, f0, atol, rtol, jac, ypert, fpert, flags):  # 
 
 @njit(nogil=True, error_model="numpy")
 def jacobian_pattern(rhs, jac, use_jac, t, y, p, order, jmat, work, flags):  # pragma: no cover
-    """Fill ``order`` with the block lower triangular order of the Jacobian near ``y``.
+    """Fill ``order`` with the block lower triangular order of :func:`probe_pattern`'s
+    pattern."""
+    block_order(probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags), order)
+
+
+@njit(nogil=True, error_model="numpy")
+def probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags):  # pragma: no cover
+    """The Boolean sparsity pattern (n × n) of the Jacobian near ``y``.
 
     The pattern is the union of the non-zeros of ``J`` (analytic, or else of the forward
     differences f(y + δ_j e_j) - f(y) with δ_j = |y_j| / 4 + 1e-3) at :data:`N_PROBES`
@@ -186,7 +193,7 @@ def jacobian_pattern(rhs, jac, use_jac, t, y, p, order, jmat, work, flags):  # p
                     if fb[i] != fa[i]:
                         pattern[i, j] = True
             flags[FLAG_NRHS] += n + 1
-    block_order(pattern, order)
+    return pattern
 
 
 @njit(nogil=True, error_model="numpy")
@@ -219,10 +226,9 @@ def step(
         for i in range(n):
             dT[i] = (fu[i] - f0[i]) * inv_dt
         flags[FLAG_JAC_VALID] = 1
-    load_iteration_matrix(jmat, 1.0 / (h * GAMMA), order, lu, lu_index)
-    if not lu_factor(lu, order, lu_index):
-        return math.inf
     z = work[_ROW_Z]
+    if not factor_iteration_matrix(jmat, 1.0 / (h * GAMMA), order, lu, lu_index, z):
+        return math.inf
     inv_h = 1.0 / h
     for s in range(N_STAGES):
         ks = work[s]
