@@ -16,7 +16,9 @@ Prints figures; asserts nothing. In order:
    alone (CAR-T arm, daily output, in chunks of 1000 so memory stays flat), a per-patient
    ``scipy.integrate.solve_ivp`` loop (LSODA, the same numba right-hand side and
    tolerances) on a subsample in this process, the ratio of the two, and both results'
-   largest relative error against a tight Radau reference (rtol 1e-10) on a few patients.
+   largest relative error against a tight Radau reference (rtol 1e-10) on a few patients,
+   and the solver with its lockstep lanes (the default) against one patient at a time
+   (``SolverSettings(lanes=False)``), alternating, on up to 2,000 patients.
 3. Scaling from 1 to 2 cores on ``--scaling-n`` patients (default 10⁴, at most the
    largest N): the study pipeline in one process with one numba thread vs two worker
    processes (processes share the work), and the solver alone with 1 vs 2 numba threads
@@ -30,6 +32,7 @@ peak_rss_mb=<peak of the study pipeline>``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import subprocess
 import sys
@@ -41,7 +44,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from immunoreset.engine import EventSchedule, solve_batch
+from immunoreset.engine import EventSchedule, SolverSettings, solve_batch
 from immunoreset.model import STATE_INDEX, jac, load_parameters, rhs
 from immunoreset.population import sample_cohort
 from immunoreset.simulation import (
@@ -58,6 +61,7 @@ from immunoreset.therapy import Regimen
 KEY_STATES = ("car_t_effector", "naive_b_blood", "anti_dsdna", "c3", "proteinuria")
 FLOOR = 1e-3  # absolute floor (state units) below which differences are not counted
 SOLVE_CHUNK = 1000
+LANES_SAMPLE = 2000  # patients of the lanes / one-at-a-time comparison
 
 _STARTUP = """
 import time
@@ -133,7 +137,7 @@ def _study(n: int, workers: int, chunk_size: int) -> tuple[float, float]:
     return 2 * n / elapsed, mem.peak
 
 
-def _solve_rate(n: int) -> tuple[float, np.ndarray]:
+def _solve_rate(n: int, settings: SolverSettings = DEFAULT_SOLVER) -> tuple[float, np.ndarray]:
     """Solver-alone patients/s (CAR-T arm, daily output); the first chunk's states."""
     params = load_parameters()
     regimen = Regimen.erlangen_car_t()
@@ -144,7 +148,7 @@ def _solve_rate(n: int) -> tuple[float, np.ndarray]:
         events = EventSchedule.from_lists(patient_events(cohort, regimen))
         t = time.perf_counter()
         sol = solve_batch(rhs, cohort.y0, cohort.params, DEFAULT_DAYS, t0=float(DEFAULT_DAYS[0]),
-                          events=events, settings=DEFAULT_SOLVER, jac=jac)
+                          events=events, settings=settings, jac=jac)
         elapsed += time.perf_counter() - t
         if start == 0:
             first = sol.y
@@ -194,6 +198,13 @@ def main() -> None:
         print(f"  max relative error vs Radau rtol 1e-10 on {r} patients (floor {FLOOR:g}): "
               f"engine {_error(y[:r], ref):.2e}, scipy LSODA {_error(np.array(lsoda[:r]), ref):.2e}")
         last = (rate, ratio, peak)
+        k = min(n, LANES_SAMPLE)
+        one_at_a_time = dataclasses.replace(DEFAULT_SOLVER, lanes=False)
+        rates = [(_solve_rate(k)[0], _solve_rate(k, one_at_a_time)[0]) for _ in range(3)]
+        lanes_rate, one_rate = max(r[0] for r in rates), max(r[1] for r in rates)
+        print(f"  lockstep lanes vs one patient at a time (solver alone, {k} patients, best of 3 "
+              f"alternating runs): {lanes_rate:,.0f} vs {one_rate:,.0f} patients/s = "
+              f"{lanes_rate / one_rate:.2f}x")
 
     n = min(max(args.n), args.scaling_n)
     threads = numba.get_num_threads()

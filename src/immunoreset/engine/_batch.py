@@ -92,7 +92,10 @@ def solve_batch(
     each patient's initial state (components scaled by 0.5-2, plus ~1e-3) to find the
     Jacobian's block triangular structure, which makes each step's linear algebra cheaper
     (``engine._linalg``); the structure is per patient, so results stay independent of the
-    batch, and a non-zero the probes miss only costs speed.
+    batch, and a non-zero the probes miss only costs speed. Patients with the same structure
+    (all patients of one model, as a rule) are then stepped four at a time in lockstep
+    (``engine._lanes``, ``settings.lanes``), each with its own step sizes and events and with
+    the arithmetic of a patient solved alone, so results are unchanged, bit for bit.
     """
     if not isinstance(settings, SolverSettings):
         raise InputError(f"solve_batch: settings is a {type(settings).__name__}, expected SolverSettings")
@@ -152,7 +155,7 @@ def solve_batch(
             method, rhs, no_jac if jac is None else jac, jac is not None,
             t_arr, start, float(settings.rtol), atol_arr, int(settings.max_steps),
             float(settings.first_step or 0.0), float(settings.fixed_step or 0.0),
-            bool(settings.dense_output), block,
+            bool(settings.dense_output), bool(settings.lanes), block,
         )  # fmt: skip
         per_patient = (
             y0_arr, params_arr,
@@ -177,10 +180,10 @@ def solve_batch(
 def _call(kernel: Any, common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],
           outputs: tuple[np.ndarray, ...], n_threads: int | None) -> None:  # fmt: skip
     """Run the kernel; an exception raised by the RHS surfaces here as a SystemError."""
-    method, rhs, jac, use_jac, t_save, t0, rtol, atol, max_steps, first, fixed, dense, block = common
+    method, rhs, jac, use_jac, t_save, t0, rtol, atol, max_steps, first, fixed, dense, lanes, block = common
     y0, params, ev_t, ev_i, ev_a = per_patient
     args = (method, rhs, jac, use_jac, y0, params, t_save, t0, ev_t, ev_i, ev_a, rtol, atol,
-            max_steps, first, fixed, dense, block, *outputs)  # fmt: skip
+            max_steps, first, fixed, dense, lanes, block, *outputs)  # fmt: skip
     try:
         _run(kernel, args, n_threads)
     except SystemError:

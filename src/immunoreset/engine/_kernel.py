@@ -24,9 +24,19 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from numba import njit, prange, types
 
-from immunoreset.engine._driver import integrate_patient
+from immunoreset.engine._driver import METHOD_RODAS, integrate_patient
+from immunoreset.engine._lanes import (
+    LANE_CHUNK,
+    group_patterns,
+    integrate_lanes,
+    lane_chunks,
+    start_pattern,
+)
+from immunoreset.engine._linalg import block_order, order_size
+from immunoreset.engine._rosenbrock import N_PROBES
 
 __all__ = ["JAC_SIGNATURE", "KERNEL_SIGNATURE", "RHS_SIGNATURE", "get_kernel"]
 
@@ -57,6 +67,7 @@ KERNEL_SIGNATURE = types.void(
     _f8,  # first_step (0: automatic)
     _f8,  # fixed_step (0: adaptive)
     types.boolean,  # dense output
+    types.boolean,  # lanes: Rodas5P patients sharing a pattern stepped together (_lanes)
     types.int64[::1],  # block order of the linear solves (_linalg; empty: per patient)
     types.float64[:, :, ::1],  # out y (n_patients, n_times, n_states)
     types.int8[::1],  # out status (n_patients,)
@@ -67,13 +78,50 @@ KERNEL_SIGNATURE = types.void(
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _batch_kernel(
     method, rhs, jac, use_jac, y0, params, t_save, t0, ev_t, ev_i, ev_a, rtol, atol,
-    max_steps, first_step, fixed_step, dense, block, out_y, out_status, out_stats,
+    max_steps, first_step, fixed_step, dense, use_lanes, block, out_y, out_status, out_stats,
 ):  # fmt: skip  # pragma: no cover - numba
-    for i in prange(y0.shape[0]):
+    n_pat, n = y0.shape
+    lanes = use_lanes and method == METHOD_RODAS and fixed_step <= 0.0 and n_pat > 0
+    # Which patients share a block order with several blocks (stepped LANES at a time by
+    # _lanes) and which take the one-patient path; either way a patient's result depends on
+    # its own data only (see _lanes).
+    group = np.full(n_pat, -1, dtype=np.int64)
+    orders = np.empty((1, block.size), dtype=np.int64)
+    nrhs0 = 0
+    if lanes and block.size > 0:
+        if block[n] > 1:
+            group[:] = 0
+            orders[0] = block
+    elif lanes:
+        patterns = np.zeros((n_pat, n, n), dtype=np.bool_)
+        has_pattern = np.zeros(n_pat, dtype=np.bool_)
+        for i in prange(n_pat):
+            has_pattern[i] = start_pattern(rhs, jac, use_jac, y0[i], params[i], t0, ev_t[i],
+                                           ev_i[i], ev_a[i], patterns[i])  # fmt: skip
+        group, reps = group_patterns(patterns, has_pattern)
+        orders = np.empty((reps.size, order_size(n)), dtype=np.int64)
+        for g in range(reps.size):
+            block_order(patterns[reps[g]], orders[g])
+        for i in range(n_pat):
+            if group[i] >= 0 and orders[group[i], n] <= 1:
+                group[i] = -1  # one block: the one-patient dense path
+        if not use_jac:
+            nrhs0 = N_PROBES * (n + 1)
+    one = np.flatnonzero(group < 0)
+    for q in prange(one.size):
+        i = one[q]
         out_status[i] = integrate_patient(
             method, rhs, jac, use_jac, y0[i], params[i], t0, t_save, ev_t[i], ev_i[i], ev_a[i],
             rtol, atol, max_steps, first_step, fixed_step, dense, block, out_y[i], out_stats[i],
         )  # fmt: skip
+    if one.size < n_pat:
+        members, chunks = lane_chunks(group, orders.shape[0], LANE_CHUNK)
+        for c in prange(chunks.shape[0]):
+            integrate_lanes(
+                rhs, jac, use_jac, y0, params, t0, t_save, ev_t, ev_i, ev_a, rtol, atol,
+                max_steps, first_step, dense, orders[chunks[c, 0]],
+                members[chunks[c, 1] : chunks[c, 2]], nrhs0, out_y, out_status, out_stats,
+            )  # fmt: skip
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -83,7 +131,7 @@ def no_jac(t, y, p, jac):  # pragma: no cover - numba
 
 
 _ENGINE_SOURCES = ("_control.py", "_linalg.py", "_rosenbrock.py", "_dopri.py", "_driver.py",
-                   "_kernel.py")  # fmt: skip
+                   "_lanes.py", "_kernel.py")  # fmt: skip
 
 
 def engine_digest() -> str:

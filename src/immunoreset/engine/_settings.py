@@ -47,6 +47,11 @@ class SolverSettings:
         If ``True`` (default), values at save times come from the method's order-4
         interpolant and save times do not constrain the step size. If ``False``, the solver
         steps exactly onto every save time (slower when save times are dense).
+    lanes:
+        If ``True`` (default), Rodas5P with adaptive steps integrates patients that share a
+        Jacobian pattern several at a time, in lockstep (``engine._lanes``): same results,
+        bit for bit, in less time. ``False`` integrates one patient at a time (for
+        comparisons and benchmarks).
     """
 
     method: str = "rodas"
@@ -56,6 +61,7 @@ class SolverSettings:
     first_step: float | None = None
     fixed_step: float | None = None
     dense_output: bool = True
+    lanes: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -88,6 +94,8 @@ class SolverSettings:
             raise InputError(
                 f"SolverSettings.dense_output: got {self.dense_output!r}, expected True or False"
             )
+        if not isinstance(self.lanes, bool):
+            raise InputError(f"SolverSettings.lanes: got {self.lanes!r}, expected True or False")
 
 
 def _is_real(value: object) -> bool:

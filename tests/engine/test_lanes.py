@@ -1,0 +1,163 @@
+"""Rodas5P in lockstep lanes (``engine._lanes``) against one patient at a time.
+
+The lanes perform each patient's operations in the one-patient order, so the two paths
+must agree bit for bit: trajectories, statuses and step, rejection and RHS counts. These
+tests cross-check the two implementations on the SLE model, on patients whose Jacobian
+patterns differ (several lane groups and one-block patients), on failing patients, and on
+the fallbacks off the static LU path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.linalg import expm
+
+from immunoreset.engine import BatchSolution, EventSchedule, SolverSettings, _batch, solve_batch
+from immunoreset.engine._linalg import (
+    block_order,
+    load_iteration_matrix,
+    lu_factor,
+    lu_workspace,
+    order_workspace,
+)
+from immunoreset.engine._rosenbrock import GAMMA
+from immunoreset.model import jac as sle_jac
+from immunoreset.model import load_parameters
+from immunoreset.model import rhs as sle_rhs
+from immunoreset.population import sample_cohort
+from immunoreset.simulation import DEFAULT_DAYS, DEFAULT_SOLVER, patient_events
+from immunoreset.therapy import Regimen
+
+from .problems import linear, linear_jac
+
+
+def _both(*args: Any, settings: SolverSettings, **kwargs: Any) -> tuple[BatchSolution, BatchSolution]:
+    lanes = solve_batch(*args, settings=dataclasses.replace(settings, lanes=True), **kwargs)
+    one = solve_batch(*args, settings=dataclasses.replace(settings, lanes=False), **kwargs)
+    return lanes, one
+
+
+def _assert_identical(lanes: BatchSolution, one: BatchSolution) -> None:
+    np.testing.assert_array_equal(lanes.y, one.y)
+    np.testing.assert_array_equal(lanes.status, one.status)
+    np.testing.assert_array_equal(lanes.n_steps, one.n_steps)
+    np.testing.assert_array_equal(lanes.n_rejected, one.n_rejected)
+    np.testing.assert_array_equal(lanes.n_rhs, one.n_rhs)
+
+
+@pytest.fixture(scope="module")
+def sle_cohort() -> tuple[Any, EventSchedule]:
+    cohort = sample_cohort(10, load_parameters(), seed=11)
+    return cohort, EventSchedule.from_lists(patient_events(cohort, Regimen.erlangen_car_t()))
+
+
+@pytest.mark.parametrize(("use_jac", "dense"), [(True, True), (False, True), (True, False)])
+def test_sle_patients_in_lanes_match_one_at_a_time_bit_for_bit(
+    sle_cohort: tuple[Any, EventSchedule], use_jac: bool, dense: bool
+) -> None:
+    cohort, events = sle_cohort
+    days = DEFAULT_DAYS if dense else DEFAULT_DAYS[::30]
+    settings = dataclasses.replace(DEFAULT_SOLVER, dense_output=dense)
+    lanes, one = _both(sle_rhs, cohort.y0, cohort.params, days, events=events,
+                       settings=settings, jac=sle_jac if use_jac else None)  # fmt: skip
+    assert (one.status == 0).all() and one.n_steps.min() > 100
+    _assert_identical(lanes, one)
+
+
+def _reducible_matrix(rng: np.random.Generator, sizes: list[int]) -> np.ndarray:
+    """Stiff, stable A, block lower triangular after a random symmetric permutation."""
+    n = sum(sizes)
+    bounds = np.cumsum([0, *sizes])
+    m = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.5)
+    for s, e in itertools.pairwise(bounds):
+        m[s:e, s:e] = rng.normal(size=(e - s, e - s))
+        m[s:e, s:e][np.diag_indices(e - s)] -= 10.0 ** rng.uniform(0, 3, size=e - s)
+        m[s:e, e:] = 0.0
+    perm = rng.permutation(n)
+    a = np.empty_like(m)
+    a[np.ix_(perm, perm)] = m
+    return a
+
+
+@pytest.mark.parametrize("use_jac", [True, False])
+def test_patients_with_different_patterns_match_one_at_a_time(use_jac: bool) -> None:
+    # 30 patients, 1 to 4 blocks each: several lane groups, and one-block patients on the
+    # one-patient path, all in one batch.
+    rng = np.random.default_rng(37)
+    mats = []
+    for _ in range(30):
+        cuts = np.sort(rng.choice(np.arange(1, 7), size=int(rng.integers(0, 4)), replace=False))
+        mats.append(_reducible_matrix(rng, np.diff([0, *cuts, 7]).tolist()))
+    y0 = rng.uniform(0.5, 2.0, size=(30, 7))
+    params = np.array([a.ravel() for a in mats])
+    t_save = np.linspace(0.0, 3.0, 13)
+    settings = SolverSettings(rtol=1e-7, atol=1e-10)
+    lanes, one = _both(linear, y0, params, t_save, settings=settings,
+                       jac=linear_jac if use_jac else None)  # fmt: skip
+    assert (one.status == 0).all()
+    _assert_identical(lanes, one)
+    for k in (0, 7, 29):
+        exact = np.array([expm(mats[k] * t) @ y0[k] for t in t_save])
+        np.testing.assert_allclose(lanes.y[k], exact, rtol=1e-5, atol=1e-8)
+
+
+def test_failing_patients_in_lanes_match_one_at_a_time() -> None:
+    # Unstable patients (growth 50/day: non-finite or out of steps) between healthy ones.
+    rng = np.random.default_rng(41)
+    mats = [_reducible_matrix(rng, [2, 3, 2]) for _ in range(9)]
+    for k in (2, 5):
+        mats[k] = mats[k] + 50.0 * np.eye(7)
+    y0 = rng.uniform(0.5, 2.0, size=(9, 7))
+    params = np.array([a.ravel() for a in mats])
+    t_save = np.linspace(0.0, 40.0, 11)
+    lanes, one = _both(linear, y0, params, t_save,
+                       settings=SolverSettings(rtol=1e-6, atol=1e-9, max_steps=400), jac=linear_jac)  # fmt: skip
+    assert (one.status[[2, 5]] != 0).all() and (np.delete(one.status, [2, 5]) == 0).all()
+    _assert_identical(lanes, one)
+
+
+def test_lanes_off_the_pattern_factor_like_one_patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A shared order claiming seven independent states: every step of every lane meets a
+    # non-zero outside the pattern and is factored by the one-patient (dense) routines.
+    rng = np.random.default_rng(43)
+    mats = [_reducible_matrix(rng, [3, 4]) for _ in range(6)]
+    y0 = rng.uniform(0.5, 2.0, size=(6, 7))
+    params = np.array([a.ravel() for a in mats])
+    wrong = order_workspace(7)
+    block_order(np.eye(7, dtype=bool), wrong)
+    with monkeypatch.context() as m:
+        m.setattr(_batch, "_block_order", lambda n_states: wrong)
+        lanes, one = _both(linear, y0, params, np.linspace(0.0, 2.0, 9),
+                           settings=SolverSettings(rtol=1e-8, atol=1e-11), jac=linear_jac)  # fmt: skip
+    assert (one.status == 0).all()
+    _assert_identical(lanes, one)
+
+
+def test_refused_static_pivots_in_lanes_match_one_at_a_time() -> None:
+    # A 2-state core with eigenvalues about -200 and -5e-5/day, fed by a third state: once
+    # the fast modes have decayed the steps grow past 10 days, where the second static pivot
+    # of I / (h γ) - A cancels below 1e-2 of its entry, and the step is factored again with
+    # partial pivoting.
+    a = np.zeros((3, 3))
+    a[:2, :2] = [[-100.0, 100.0], [100.0, -100.0 - 1e-2]]
+    a[0, 2], a[2, 2] = 0.5, -3.0
+    order = order_workspace(3)
+    block_order(a != 0.0, order)
+    lu, index = np.empty((3, 3)), lu_workspace(3)
+    load_iteration_matrix(a, 1.0 / (20.0 * GAMMA), order, lu, index)
+    assert order[3] == 2 and not lu_factor(lu, order, index, np.empty(3))  # refused at h = 20
+    y0 = np.array([[1.0, 0.5, 2.0], [0.2, 1.0, 1.0], [2.0, 2.0, 0.0]])
+    params = np.tile(a.ravel(), (3, 1))
+    t_save = np.linspace(0.0, 400.0, 11)
+    lanes, one = _both(linear, y0, params, t_save, settings=SolverSettings(rtol=1e-8, atol=1e-11),
+                       jac=linear_jac)  # fmt: skip
+    assert (one.status == 0).all() and one.n_steps.min() < 200  # long steps were taken
+    _assert_identical(lanes, one)
+    for k in range(3):
+        exact = np.array([expm(a * t) @ y0[k] for t in t_save])
+        np.testing.assert_allclose(lanes.y[k], exact, rtol=1e-5, atol=1e-8)
