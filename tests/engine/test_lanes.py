@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from immunoreset.engine import BatchSolution, EventSchedule, SolverSettings, _batch, solve_batch
+from immunoreset.engine import (
+    BatchSolution,
+    EventSchedule,
+    SolverSettings,
+    SolveStatus,
+    _batch,
+    solve_batch,
+)
 from immunoreset.engine._linalg import (
     block_order,
     load_iteration_matrix,
@@ -33,7 +40,7 @@ from immunoreset.population import sample_cohort
 from immunoreset.simulation import DEFAULT_DAYS, DEFAULT_SOLVER, patient_events
 from immunoreset.therapy import Regimen
 
-from .problems import linear, linear_jac
+from .problems import inverse_time, linear, linear_jac
 
 
 def _both(*args: Any, settings: SolverSettings, **kwargs: Any) -> tuple[BatchSolution, BatchSolution]:
@@ -161,3 +168,15 @@ def test_refused_static_pivots_in_lanes_match_one_at_a_time() -> None:
     for k in range(3):
         exact = np.array([expm(a * t) @ y0[k] for t in t_save])
         np.testing.assert_allclose(lanes.y[k], exact, rtol=1e-5, atol=1e-8)
+
+
+def test_rhs_exceptions_leave_the_same_results_as_one_at_a_time() -> None:
+    # p0 = 0 raises in the first RHS call (a pattern probe, with lanes), p0 = 1 at t = 1;
+    # the others are smooth. The patients a raising one leaves unsolved are solved again one
+    # at a time, so every row, the culprits' included, equals the one-patient run.
+    p = np.array([10.0, 0.0, 12.0, 15.0, 1.0, 20.0, 30.0])[:, None]
+    for n_threads in (1, 2):
+        lanes, one = _both(inverse_time, np.zeros((7, 1)), p, np.linspace(0.0, 2.0, 5),
+                           settings=SolverSettings(), n_threads=n_threads)  # fmt: skip
+        assert one.status[1] == SolveStatus.RHS_ERROR and one.y[1, 0, 0] == 0.0
+        _assert_identical(lanes, one)

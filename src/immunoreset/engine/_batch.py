@@ -70,8 +70,8 @@ def solve_batch(
         Absolute tolerance: a scalar or an array of shape ``(n_states,)``, in state units,
         all > 0; overrides ``settings.atol``.
     jac:
-        Optional ``@njit`` analytic Jacobian ``jac(t, y, p, J) -> None`` writing
-        ``J[i, j] = ∂f_i/∂y_j`` (shape ``(n_states, n_states)``). Used by ``"rodas"`` only;
+        Optional ``@njit`` analytic Jacobian ``jac(t, y, p, J) -> None`` writing every
+        entry ``J[i, j] = ∂f_i/∂y_j`` (shape ``(n_states, n_states)``). Used by ``"rodas"`` only;
         without it the Jacobian is formed by forward differences.
     n_threads:
         Threads for this call (default: numba's current setting).
@@ -212,6 +212,10 @@ def _recover_aborted(kernel: Any, common: tuple[Any, ...], per_patient: tuple[np
     patient is solved independently.
     """
     y_out, status, stats = outputs
+    # One patient at a time: the lanes path probes every patient's pattern before solving
+    # any, so one raising patient would leave all the others pending in every round.
+    # Results are the same either way (engine._lanes).
+    common = (*common[:12], False, *common[13:])
     pending = np.flatnonzero(status == _NOT_RUN)
     while pending.size:
         first = pending[:1]

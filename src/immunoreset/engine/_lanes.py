@@ -686,7 +686,7 @@ def lane_chunks(group, n_groups, chunk):  # pragma: no cover - numba
         while pos < members.size and group[members[pos]] == g:
             pos += 1
         size = pos - start
-        n_chunks = max(1, (size + chunk // 2) // chunk)
+        n_chunks = 0 if size == 0 else max(1, (size + chunk // 2) // chunk)
         for q in range(n_chunks):
             chunks[c, 0] = g
             chunks[c, 1] = start + size * q // n_chunks
