@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numba import njit, prange, types
+from numba.core.errors import NumbaExperimentalFeatureWarning
 
 from immunoreset.engine._driver import METHOD_RODAS, integrate_patient
 from immunoreset.engine._lanes import (
@@ -164,7 +166,10 @@ def get_kernel() -> Any:
     global _ready
     with _lock:
         if not _ready:
-            _batch_kernel.compile(KERNEL_SIGNATURE)
+            with warnings.catch_warnings():
+                # First-class function types are the design (module docstring), not news.
+                warnings.simplefilter("ignore", NumbaExperimentalFeatureWarning)
+                _batch_kernel.compile(KERNEL_SIGNATURE)
             no_jac.compile(JAC_SIGNATURE)
             # Only the declared signature exists; anything else is a bug, not a new compile.
             _batch_kernel.disable_compile()
