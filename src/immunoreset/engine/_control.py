@@ -21,9 +21,11 @@ __all__ = [
     "FLAG_NRHS",
     "N_FLAGS",
     "SAFETY",
+    "accepted_step",
     "all_finite",
     "error_norm",
     "initial_step",
+    "rejected_step",
 ]
 
 EPS = 2.220446049250313e-16
@@ -97,3 +99,32 @@ def initial_step(
     else:
         h1 = (0.01 / dmax) ** (1.0 / (order + 1.0))
     return min(100.0 * h0, h1, h_max)
+
+
+@njit(nogil=True, error_model="numpy", inline="always")
+def accepted_step(
+    h, h_try, err, expo, facmax, last, rejected_last, predictive, h_acc, err_acc
+):  # pragma: no cover - numba
+    """Next step size after an accepted step ``h_try`` with error norm ``err``.
+
+    ``h * clip(SAFETY * err**expo, FACMIN, facmax)`` (Hairer, Norsett & Wanner 1993, II.4),
+    with no growth right after a rejection and, if ``predictive``, Gustafsson's predictive
+    controller as in Hairer & Wanner's RODAS (1996, IV.8, eq. 8.21; ``h_acc``, ``err_acc``:
+    the previous accepted step and its error, ``h_acc = 0`` for none), which damps
+    accept/reject oscillations. A step shortened to reach a stop (``last``) does not shrink
+    the next one (``h``: the step before shortening).
+    """
+    fac = facmax if err == 0.0 else SAFETY * err**expo
+    if predictive and h_acc > 0.0:
+        fac = min(fac, SAFETY * (h_try / h_acc) * (err_acc / max(err * err, 1e-300)) ** (-expo))
+    fac = min(1.0 if rejected_last else facmax, max(FACMIN, fac))
+    return max(h, h_try * fac) if last else h_try * fac
+
+
+@njit(nogil=True, error_model="numpy", inline="always")
+def rejected_step(h_try, err, expo, finite):  # pragma: no cover - numba
+    """Next step size after rejecting ``h_try``: shrink by the error estimate, or by 4 when
+    the attempt was not finite."""
+    if finite:
+        return h_try * max(FACMIN, SAFETY * err**expo)
+    return h_try * 0.25

@@ -34,14 +34,14 @@ from numba import njit
 from immunoreset.engine import _dopri, _rosenbrock
 from immunoreset.engine._control import (
     EPS,
-    FACMIN,
     FLAG_F1_VALID,
     FLAG_JAC_VALID,
     FLAG_NRHS,
     N_FLAGS,
-    SAFETY,
+    accepted_step,
     all_finite,
     initial_step,
+    rejected_step,
 )
 from immunoreset.engine._linalg import lu_workspace, order_workspace
 
@@ -237,28 +237,17 @@ def integrate_patient(
                 flags[FLAG_F1_VALID] = 0
                 n_acc += 1
                 if not fixed:
-                    fac = facmax if err == 0.0 else SAFETY * err**expo
-                    if predictive and h_acc > 0.0:
-                        # Gustafsson's predictive controller, as in Hairer & Wanner's RODAS
-                        # (HW II, IV.8, eq. 8.21): damps accept/reject oscillations.
-                        fac = min(fac, SAFETY * (h_try / h_acc)
-                                  * (err_acc / max(err * err, 1e-300)) ** (-expo))  # fmt: skip
-                    fac = min(1.0 if rejected_last else facmax, max(FACMIN, fac))
+                    h = accepted_step(h, h_try, err, expo, facmax, last, rejected_last, predictive,
+                                      h_acc, err_acc)  # fmt: skip
                     h_acc = h_try
                     err_acc = max(1e-2, err)
-                    # A step shortened to reach a stop does not shrink the next one.
-                    h = max(h, h_try * fac) if last else h_try * fac
                 rejected_last = False
                 nonfinite_last = False
             else:
                 n_rej += 1
                 flags[FLAG_F1_VALID] = 0
-                if finite:
-                    h = h_try * max(FACMIN, SAFETY * err**expo)
-                    nonfinite_last = False
-                else:
-                    h = h_try * 0.25
-                    nonfinite_last = True
+                h = rejected_step(h_try, err, expo, finite)
+                nonfinite_last = not finite
                 rejected_last = True
         if status != STATUS_OK:
             break

@@ -38,14 +38,22 @@ from numba import njit
 from immunoreset.engine import _rosenbrock as _ros
 from immunoreset.engine._control import (
     EPS,
-    FACMIN,
     FLAG_NRHS,
     N_FLAGS,
-    SAFETY,
     SQRT_EPS,
+    accepted_step,
     all_finite,
     error_norm,
     initial_step,
+    rejected_step,
+)
+from immunoreset.engine._driver import (
+    _H_TINY,
+    _STRETCH,
+    STATUS_MAX_STEPS,
+    STATUS_NONFINITE,
+    STATUS_OK,
+    STATUS_STEP_TOO_SMALL,
 )
 from immunoreset.engine._linalg import (
     PIVOT_CANCELLATION,
@@ -73,13 +81,6 @@ _U3 = np.uint64(3)
 #: chunk between threads.
 LANE_CHUNK = 64
 
-# Status codes and step-landing rules of the one-patient driver (same values).
-_STATUS_OK = 0
-_STATUS_MAX_STEPS = 1
-_STATUS_STEP_TOO_SMALL = 2
-_STATUS_NONFINITE = 3
-_H_TINY = 1e-280
-_STRETCH = 1.01
 
 # Per-lane integer state (rows of ``ist``).
 _PID = 0  # patient index, -1 when the lane is idle
@@ -134,7 +135,7 @@ def _start(lane, patient, y0, ev_t, ev_i, ev_a, t0, t_save, out, nrhs0, y, ist, 
         if not math.isfinite(y[i, lane]):
             finite = False
     if not finite:
-        ist[_STATUS, lane] = _STATUS_NONFINITE
+        ist[_STATUS, lane] = STATUS_NONFINITE
         return
     isave = 0
     while isave < t_save.size and (t_save[isave] - t0) <= 0.0:
@@ -157,7 +158,7 @@ def _prepare(
     patient = ist[_PID, lane]
     p = params[patient]
     t_end = t_save[nt - 1] - t0
-    while ist[_STATUS, lane] == _STATUS_OK and ist[_ISAVE, lane] < nt:
+    while ist[_STATUS, lane] == STATUS_OK and ist[_ISAVE, lane] < nt:
         ie = ist[_IE, lane]
         t = fst[_T, lane]
         tb = t_end
@@ -175,7 +176,7 @@ def _prepare(
                 for i in range(n):
                     f0[i, lane] = fl[i]
                 if not all_finite(fl):
-                    ist[_STATUS, lane] = _STATUS_NONFINITE
+                    ist[_STATUS, lane] = STATUS_NONFINITE
                     break
             if ist[_NEED_INIT, lane] == 1:
                 if first_step > 0.0:
@@ -191,7 +192,7 @@ def _prepare(
                 ist[_REJ_LAST, lane] = 0
                 fst[_HACC, lane] = 0.0
             if ist[_NACC, lane] + ist[_NREJ, lane] >= max_steps:
-                ist[_STATUS, lane] = _STATUS_MAX_STEPS
+                ist[_STATUS, lane] = STATUS_MAX_STEPS
                 break
             h = fst[_H, lane]
             remaining = tb - t
@@ -199,7 +200,7 @@ def _prepare(
             h_try = remaining if last else h
             if not last and not (h_try > 16.0 * EPS * abs(t0 + t) and h_try > _H_TINY):
                 nonfinite = ist[_NONFIN_LAST, lane] == 1
-                ist[_STATUS, lane] = _STATUS_NONFINITE if nonfinite else _STATUS_STEP_TOO_SMALL
+                ist[_STATUS, lane] = STATUS_NONFINITE if nonfinite else STATUS_STEP_TOO_SMALL
                 break
             fst[_TB, lane] = tb
             fst[_HTRY, lane] = h_try
@@ -221,7 +222,7 @@ def _prepare(
                 if not math.isfinite(y[i, lane]):
                     finite = False
             if not finite:
-                ist[_STATUS, lane] = _STATUS_NONFINITE
+                ist[_STATUS, lane] = STATUS_NONFINITE
                 break
         isave = ist[_ISAVE, lane]
         while isave < nt and (t_save[isave] - t0) <= tb:
@@ -527,27 +528,17 @@ def _finish_attempt(lane, err, t0, t_save, out, y, ynew, dense_rows, ist, fst): 
         ist[_F0_VALID, lane] = 0
         ist[_JAC_VALID, lane] = 0
         ist[_NACC, lane] += 1
-        fac = _ros.FACMAX if err == 0.0 else SAFETY * err**expo
-        h_acc = fst[_HACC, lane]
-        if h_acc > 0.0:
-            # Gustafsson's predictive controller (as in integrate_patient).
-            fac = min(fac, SAFETY * (h_try / h_acc)
-                      * (fst[_ERRACC, lane] / max(err * err, 1e-300)) ** (-expo))  # fmt: skip
-        fac = min(1.0 if ist[_REJ_LAST, lane] == 1 else _ros.FACMAX, max(FACMIN, fac))
+        fst[_H, lane] = accepted_step(fst[_H, lane], h_try, err, expo, _ros.FACMAX, last,
+                                      ist[_REJ_LAST, lane] == 1, True, fst[_HACC, lane],
+                                      fst[_ERRACC, lane])  # fmt: skip
         fst[_HACC, lane] = h_try
         fst[_ERRACC, lane] = max(1e-2, err)
-        h = fst[_H, lane]
-        fst[_H, lane] = max(h, h_try * fac) if last else h_try * fac
         ist[_REJ_LAST, lane] = 0
         ist[_NONFIN_LAST, lane] = 0
     else:
         ist[_NREJ, lane] += 1
-        if finite:
-            fst[_H, lane] = h_try * max(FACMIN, SAFETY * err**expo)
-            ist[_NONFIN_LAST, lane] = 0
-        else:
-            fst[_H, lane] = h_try * 0.25
-            ist[_NONFIN_LAST, lane] = 1
+        fst[_H, lane] = rejected_step(h_try, err, expo, finite)
+        ist[_NONFIN_LAST, lane] = 0 if finite else 1
         ist[_REJ_LAST, lane] = 1
 
 
