@@ -8,6 +8,7 @@ for ``scipy.integrate.solve_ivp``.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -183,3 +184,31 @@ def hidden_coupling_jac(t, y, p, jac):
     jac[1, 2] = 1000.0 * c
     jac[2, 1] = 1000.0
     jac[2, 2] = -1001.0
+
+
+def reducible_matrix(rng: np.random.Generator, sizes: list[int]) -> np.ndarray:
+    """Stiff, stable A (rates 1..1000/day) for :func:`linear` that is block lower triangular
+    after a random symmetric permutation, with dense (strongly connected) diagonal blocks."""
+    n = sum(sizes)
+    bounds = np.cumsum([0, *sizes])
+    m = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.5)
+    for s, e in itertools.pairwise(bounds):
+        m[s:e, s:e] = rng.normal(size=(e - s, e - s))
+        m[s:e, s:e][np.diag_indices(e - s)] -= 10.0 ** rng.uniform(0, 3, size=e - s)
+        m[s:e, e:] = 0.0
+    perm = rng.permutation(n)
+    a = np.empty_like(m)
+    a[np.ix_(perm, perm)] = m
+    return a
+
+
+def linear_batch(seed: int, n_patients: int) -> tuple[np.ndarray, np.ndarray]:
+    """Patients of :func:`linear` with different structures (1 to 4 blocks, some fully
+    coupled): ``(y0, params)``, ``params[k]`` the flattened 7 × 7 matrix."""
+    rng = np.random.default_rng(seed)
+    mats = []
+    for _ in range(n_patients):
+        cuts = np.sort(rng.choice(np.arange(1, 7), size=int(rng.integers(0, 4)), replace=False))
+        mats.append(reducible_matrix(rng, np.diff([0, *cuts, 7]).tolist()))
+    y0 = rng.uniform(0.5, 2.0, size=(n_patients, 7))
+    return y0, np.array([a.ravel() for a in mats])

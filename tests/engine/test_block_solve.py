@@ -7,7 +7,6 @@ every patient (``order_workspace(n)``: one block, the dense path).
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numba
@@ -21,7 +20,15 @@ from immunoreset.engine._kernel import no_jac
 from immunoreset.engine._linalg import block_order, order_workspace
 from immunoreset.engine._rosenbrock import N_WORK, jacobian_pattern
 
-from .problems import hidden_coupling, hidden_coupling_jac, linear, linear_jac, scipy_rhs
+from .problems import (
+    hidden_coupling,
+    hidden_coupling_jac,
+    linear,
+    linear_batch,
+    linear_jac,
+    reducible_matrix,
+    scipy_rhs,
+)
 
 TIGHT = SolverSettings(rtol=1e-9, atol=1e-12)
 
@@ -43,38 +50,11 @@ def _solve(monkeypatch: pytest.MonkeyPatch, order: np.ndarray | None, *args: Any
         return solve_batch(*args, **kwargs)
 
 
-def _reducible_matrix(rng: np.random.Generator, sizes: list[int]) -> np.ndarray:
-    """Stiff, stable A (rates 1..1000/day) that is block lower triangular after a random
-    symmetric permutation, with dense (strongly connected) diagonal blocks."""
-    n = sum(sizes)
-    bounds = np.cumsum([0, *sizes])
-    m = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.5)
-    for s, e in itertools.pairwise(bounds):
-        m[s:e, s:e] = rng.normal(size=(e - s, e - s))
-        m[s:e, s:e][np.diag_indices(e - s)] -= 10.0 ** rng.uniform(0, 3, size=e - s)
-        m[s:e, e:] = 0.0
-    perm = rng.permutation(n)
-    a = np.empty_like(m)
-    a[np.ix_(perm, perm)] = m
-    return a
-
-
-def _linear_batch(seed: int, n_patients: int) -> tuple[np.ndarray, np.ndarray]:
-    """Patients with different structures: 1 to 4 blocks, some fully coupled."""
-    rng = np.random.default_rng(seed)
-    mats = []
-    for _ in range(n_patients):
-        cuts = np.sort(rng.choice(np.arange(1, 7), size=int(rng.integers(0, 4)), replace=False))
-        mats.append(_reducible_matrix(rng, np.diff([0, *cuts, 7]).tolist()))
-    y0 = rng.uniform(0.5, 2.0, size=(n_patients, 7))
-    return y0, np.array([a.ravel() for a in mats])
-
-
 @pytest.mark.parametrize("use_jac", [True, False])
 def test_reducible_linear_systems_match_the_exact_solution(use_jac: bool) -> None:
     rng = np.random.default_rng(21)
     sizes = [[2, 3, 1, 2], [1, 1, 1, 1, 4], [8]]
-    mats = [_reducible_matrix(rng, s) for s in sizes]
+    mats = [reducible_matrix(rng, s) for s in sizes]
     y0 = rng.uniform(0.5, 2.0, size=(3, 8))
     params = np.array([a.ravel() for a in mats])
     for k, s in enumerate(sizes):  # the probes find the blocks
@@ -111,7 +91,7 @@ def test_coupling_missed_by_the_probes_is_solved_correctly(
 
 
 def test_wrong_block_order_falls_back_to_the_dense_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    y0, params = _linear_batch(seed=23, n_patients=6)
+    y0, params = linear_batch(seed=23, n_patients=6)
     t_save = np.linspace(0.0, 2.0, 9)
     args = (linear, y0, params, t_save)
     dense = _solve(monkeypatch, order_workspace(7), *args, settings=TIGHT, jac=linear_jac)
@@ -131,7 +111,7 @@ def test_strongly_connected_model_is_bit_identical_to_the_dense_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rng = np.random.default_rng(29)
-    a = _reducible_matrix(rng, [6])
+    a = reducible_matrix(rng, [6])
     y0, params = rng.uniform(0.5, 2.0, size=(2, 6)), np.array([a.ravel(), a.ravel() * 0.5])
     t_save = np.linspace(0.0, 3.0, 7)
     for jac in (linear_jac, None):
@@ -144,7 +124,7 @@ def test_strongly_connected_model_is_bit_identical_to_the_dense_path(
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
 @pytest.mark.parametrize("use_jac", [True, False])
 def test_patient_with_its_own_block_order_is_independent_of_the_batch(use_jac: bool) -> None:
-    y0, params = _linear_batch(seed=31, n_patients=24)
+    y0, params = linear_batch(seed=31, n_patients=24)
     t_save = np.linspace(0.0, 3.0, 13)
     jac = linear_jac if use_jac else None
     settings = SolverSettings(rtol=1e-6, atol=1e-9)

@@ -10,7 +10,6 @@ the fallbacks off the static LU path.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from typing import Any
 
 import numpy as np
@@ -40,7 +39,7 @@ from immunoreset.population import sample_cohort
 from immunoreset.simulation import DEFAULT_DAYS, DEFAULT_SOLVER, patient_events
 from immunoreset.therapy import Regimen
 
-from .problems import inverse_time, linear, linear_jac
+from .problems import inverse_time, linear, linear_batch, linear_jac, reducible_matrix
 
 
 def _both(*args: Any, settings: SolverSettings, **kwargs: Any) -> tuple[BatchSolution, BatchSolution]:
@@ -76,32 +75,12 @@ def test_sle_patients_in_lanes_match_one_at_a_time_bit_for_bit(
     _assert_identical(lanes, one)
 
 
-def _reducible_matrix(rng: np.random.Generator, sizes: list[int]) -> np.ndarray:
-    """Stiff, stable A, block lower triangular after a random symmetric permutation."""
-    n = sum(sizes)
-    bounds = np.cumsum([0, *sizes])
-    m = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.5)
-    for s, e in itertools.pairwise(bounds):
-        m[s:e, s:e] = rng.normal(size=(e - s, e - s))
-        m[s:e, s:e][np.diag_indices(e - s)] -= 10.0 ** rng.uniform(0, 3, size=e - s)
-        m[s:e, e:] = 0.0
-    perm = rng.permutation(n)
-    a = np.empty_like(m)
-    a[np.ix_(perm, perm)] = m
-    return a
-
-
 @pytest.mark.parametrize("use_jac", [True, False])
 def test_patients_with_different_patterns_match_one_at_a_time(use_jac: bool) -> None:
     # 30 patients, 1 to 4 blocks each: several lane groups, and one-block patients on the
     # one-patient path, all in one batch.
-    rng = np.random.default_rng(37)
-    mats = []
-    for _ in range(30):
-        cuts = np.sort(rng.choice(np.arange(1, 7), size=int(rng.integers(0, 4)), replace=False))
-        mats.append(_reducible_matrix(rng, np.diff([0, *cuts, 7]).tolist()))
-    y0 = rng.uniform(0.5, 2.0, size=(30, 7))
-    params = np.array([a.ravel() for a in mats])
+    y0, params = linear_batch(37, 30)
+    mats = params.reshape(30, 7, 7)
     t_save = np.linspace(0.0, 3.0, 13)
     settings = SolverSettings(rtol=1e-7, atol=1e-10)
     lanes, one = _both(linear, y0, params, t_save, settings=settings,
@@ -116,7 +95,7 @@ def test_patients_with_different_patterns_match_one_at_a_time(use_jac: bool) -> 
 def test_failing_patients_in_lanes_match_one_at_a_time() -> None:
     # Unstable patients (growth 50/day: non-finite or out of steps) between healthy ones.
     rng = np.random.default_rng(41)
-    mats = [_reducible_matrix(rng, [2, 3, 2]) for _ in range(9)]
+    mats = [reducible_matrix(rng, [2, 3, 2]) for _ in range(9)]
     for k in (2, 5):
         mats[k] = mats[k] + 50.0 * np.eye(7)
     y0 = rng.uniform(0.5, 2.0, size=(9, 7))
@@ -132,7 +111,7 @@ def test_lanes_off_the_pattern_factor_like_one_patient(monkeypatch: pytest.Monke
     # A shared order claiming seven independent states: every step of every lane meets a
     # non-zero outside the pattern and is factored by the one-patient (dense) routines.
     rng = np.random.default_rng(43)
-    mats = [_reducible_matrix(rng, [3, 4]) for _ in range(6)]
+    mats = [reducible_matrix(rng, [3, 4]) for _ in range(6)]
     y0 = rng.uniform(0.5, 2.0, size=(6, 7))
     params = np.array([a.ravel() for a in mats])
     wrong = order_workspace(7)

@@ -109,6 +109,15 @@ _N_FST = 6
 
 
 @njit(nogil=True, error_model="numpy")
+def _lane_finite(x, lane):  # pragma: no cover - numba
+    """``all_finite`` of one lane's column of ``x`` (n, LANES)."""
+    for i in range(x.shape[0]):
+        if not math.isfinite(x[i, lane]):
+            return False
+    return True
+
+
+@njit(nogil=True, error_model="numpy")
 def _start(lane, patient, y0, ev_t, ev_i, ev_a, t0, t_save, out, nrhs0, y, ist, fst):  # pragma: no cover
     """Put ``patient`` in ``lane``: events at t0, save times at t0 (``integrate_patient``'s
     start; the Jacobian pattern was probed before, costing ``nrhs0`` RHS calls)."""
@@ -130,11 +139,7 @@ def _start(lane, patient, y0, ev_t, ev_i, ev_a, t0, t_save, out, nrhs0, y, ist, 
         y[ev_i[patient, ie], lane] += ev_a[patient, ie]
         ie += 1
     ist[_IE, lane] = ie
-    finite = True
-    for i in range(n):
-        if not math.isfinite(y[i, lane]):
-            finite = False
-    if not finite:
+    if not _lane_finite(y, lane):
         ist[_STATUS, lane] = STATUS_NONFINITE
         return
     isave = 0
@@ -217,11 +222,7 @@ def _prepare(
             ist[_JAC_VALID, lane] = 0
             ist[_F0_VALID, lane] = 0
             ist[_NEED_INIT, lane] = 1
-            finite = True
-            for i in range(n):
-                if not math.isfinite(y[i, lane]):
-                    finite = False
-            if not finite:
+            if not _lane_finite(y, lane):
                 ist[_STATUS, lane] = STATUS_NONFINITE
                 break
         isave = ist[_ISAVE, lane]
@@ -501,10 +502,7 @@ def _finish_attempt(lane, err, t0, t_save, out, y, ynew, dense_rows, ist, fst): 
     tb = fst[_TB, lane]
     last = ist[_LAST, lane] == 1
     expo = -1.0 / (_ros.ORDER + 1.0)
-    finite = math.isfinite(err)
-    for i in range(n):
-        if not math.isfinite(ynew[i, lane]):
-            finite = False
+    finite = math.isfinite(err) and _lane_finite(ynew, lane)
     if finite and err <= 1.0:
         t_new = tb if last else t + h_try
         isave = ist[_ISAVE, lane]
