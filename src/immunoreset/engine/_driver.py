@@ -22,6 +22,10 @@ err**(-1/5), 0.2, facmax)`` with no growth right after a rejection; for Rodas5P 
 Gustafsson's predictive controller as in RODAS (Hairer & Wanner 1996, IV.8), which cut
 rejections from 63 to 14 per patient on the benchmark model without events. Time is
 tracked relative to ``t0`` so that a shift of all input times reproduces the run.
+
+``integrate_patient`` allocates the work arrays and finds the block order of the linear
+solves; :func:`integrate` does the rest with both given and allocates nothing, so that the
+same code also runs on a GPU, one patient per CUDA thread (``engine._cuda``).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from immunoreset.engine._control import (
     initial_step,
     rejected_step,
 )
-from immunoreset.engine._linalg import lu_workspace, order_workspace
+from immunoreset.engine._linalg import block_order, lu_workspace, order_workspace
 
 __all__ = [
     "METHOD_DOPRI5",
@@ -52,6 +56,7 @@ __all__ = [
     "STATUS_NONFINITE",
     "STATUS_OK",
     "STATUS_STEP_TOO_SMALL",
+    "integrate",
     "integrate_patient",
 ]
 
@@ -108,28 +113,85 @@ def integrate_patient(
     """Integrate one patient; fill ``out`` (n_times, n_states) and ``stats``; return status.
 
     ``block`` is the block lower triangular order of the linear solves (``_linalg``), or
-    empty to derive it from this patient's Jacobian (:func:`_rosenbrock.jacobian_pattern`,
-    at the state after the events at ``t0``).
+    empty to derive it from this patient's Jacobian (:func:`_rosenbrock.probe_pattern`, at
+    the state after the events at ``t0``). Allocates the workspace and calls
+    :func:`integrate`.
     """
     n = y0.size
+    flags = np.zeros(N_FLAGS, dtype=np.int64)
+    jmat = np.empty((n, n))
+    work = np.empty((_N_WORK, n))
+    y = np.empty(n)
+    order = block
+    if block.size == 0:
+        order = order_workspace(n)
+        if method == METHOD_RODAS and _rosenbrock.start_state(y0, t0, ev_t, ev_i, ev_a, y):
+            # The rows at t0 first, as integrate() writes them, so that a patient whose RHS
+            # raises in the probe keeps them.
+            isave = 0
+            while isave < t_save.size and (t_save[isave] - t0) <= 0.0:
+                _copy_row(y, out, isave)
+                isave += 1
+            pattern = np.zeros((n, n), dtype=np.bool_)
+            _rosenbrock.probe_pattern(rhs, jac, use_jac, t0, y, p, jmat, work, flags, pattern)
+            block_order(pattern, order)
+    return integrate(
+        method, rhs, jac, use_jac, y0, p, t0, t_save, ev_t, ev_i, ev_a, rtol, atol, max_steps,
+        first_step, fixed_step, dense, order, out, stats, y, np.empty(n), np.empty(n),
+        np.empty(n), work, jmat, np.empty((n, n)), lu_workspace(n), flags,
+    )  # fmt: skip
+
+
+@njit(nogil=True, error_model="numpy")
+def integrate(
+    method,
+    rhs,
+    jac,
+    use_jac,
+    y0,
+    p,
+    t0,
+    t_save,
+    ev_t,
+    ev_i,
+    ev_a,
+    rtol,
+    atol,
+    max_steps,
+    first_step,
+    fixed_step,
+    dense,
+    solve_order,
+    out,
+    stats,
+    y,
+    ynew,
+    f0,
+    f1,
+    work,
+    jmat,
+    lu,
+    lu_index,
+    flags,
+):  # pragma: no cover - numba
+    """:func:`integrate_patient` with the block order and every work array given: allocates
+    nothing, so the CUDA kernel (``_cuda``) runs it too, one patient per GPU thread.
+
+    ``solve_order``: a ``_linalg`` order array (read only; any for DOPRI5). Scratch, float64:
+    ``y``, ``ynew``, ``f0``, ``f1`` (n,), ``work`` (:data:`N_WORK`, n), ``jmat`` and ``lu``
+    (n, n); ``lu_index``: a :func:`~immunoreset.engine._linalg.lu_workspace` array;
+    ``flags``: int64 (``N_FLAGS``,), zero except for RHS calls already spent (counted).
+    """
     nt = t_save.size
     ne = ev_t.size
-    y = y0.copy()
-    ynew = np.empty(n)
-    f0 = np.empty(n)
-    f1 = np.empty(n)
+    for i in range(y0.size):
+        y[i] = y0[i]
     if method == METHOD_RODAS:
         order = _rosenbrock.ORDER
         facmax = _rosenbrock.FACMAX
     else:
         order = _dopri.ORDER
         facmax = _dopri.FACMAX
-    work = np.empty((_N_WORK, n))
-    jmat = np.empty((n, n))
-    lu = np.empty((n, n))
-    solve_order = order_workspace(n)
-    lu_index = lu_workspace(n)
-    flags = np.zeros(N_FLAGS, dtype=np.int64)
     expo = -1.0 / (order + 1.0)
     fixed = fixed_step > 0.0
 
@@ -153,12 +215,6 @@ def integrate_patient(
         while isave < nt and (t_save[isave] - base) <= t:
             _copy_row(y, out, isave)
             isave += 1
-        if method == METHOD_RODAS:
-            if block.size == 0:
-                _rosenbrock.jacobian_pattern(rhs, jac, use_jac, base, y, p, solve_order, jmat,
-                                             work, flags)  # fmt: skip
-            else:
-                _copy(block, solve_order)
 
     f0_valid = False
     need_init = True

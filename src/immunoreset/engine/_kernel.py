@@ -35,10 +35,9 @@ from immunoreset.engine._lanes import (
     group_patterns,
     integrate_lanes,
     lane_chunks,
-    start_pattern,
 )
 from immunoreset.engine._linalg import block_order, order_size
-from immunoreset.engine._rosenbrock import N_PROBES
+from immunoreset.engine._rosenbrock import N_PROBES, start_pattern
 
 __all__ = ["JAC_SIGNATURE", "KERNEL_SIGNATURE", "RHS_SIGNATURE", "get_kernel"]
 

@@ -65,7 +65,7 @@ from immunoreset.engine._linalg import (
     lu_workspace,
 )
 
-__all__ = ["LANES", "LANE_CHUNK", "group_patterns", "integrate_lanes", "lane_chunks", "start_pattern"]
+__all__ = ["LANES", "LANE_CHUNK", "group_patterns", "integrate_lanes", "lane_chunks"]
 
 #: Patients stepped together: four doubles fill an AVX2 register. The hot loops of
 #: :func:`_solve_static` and the elimination are written out for exactly four lanes.
@@ -612,29 +612,6 @@ def integrate_lanes(
         for lane in range(LANES):
             if active[lane]:
                 _finish_attempt(lane, err[lane], t0, t_save, out, y, ynew, dense_rows, ist, fst)
-
-
-@njit(nogil=True, error_model="numpy")
-def start_pattern(rhs, jac, use_jac, y0, p, t0, ev_t, ev_i, ev_a, pattern):  # pragma: no cover
-    """Write into ``pattern`` the Jacobian pattern that ``integrate_patient`` would probe
-    for this patient (after its events at t0); ``False`` if its start is not finite (then
-    it has no pattern and takes the one-patient path)."""
-    n = y0.size
-    y = y0.copy()
-    ie = 0
-    while ie < ev_t.size and (ev_t[ie] - t0) <= 0.0:
-        y[ev_i[ie]] += ev_a[ie]
-        ie += 1
-    if not all_finite(y):
-        return False
-    jmat = np.empty((n, n))
-    work = np.empty((3, n))
-    flags = np.zeros(N_FLAGS, dtype=np.int64)
-    probed = _ros.probe_pattern(rhs, jac, use_jac, t0, y, p, jmat, work, flags)
-    for i in range(n):
-        for j in range(n):
-            pattern[i, j] = probed[i, j]
-    return True
 
 
 @njit(nogil=True, error_model="numpy")

@@ -38,10 +38,29 @@ import math
 import numpy as np
 from numba import njit
 
-from immunoreset.engine._control import EPS, FLAG_JAC_VALID, FLAG_NRHS, SQRT_EPS, error_norm
+from immunoreset.engine._control import (
+    EPS,
+    FLAG_JAC_VALID,
+    FLAG_NRHS,
+    N_FLAGS,
+    SQRT_EPS,
+    all_finite,
+    error_norm,
+)
 from immunoreset.engine._linalg import block_order, factor_iteration_matrix, lu_solve
 
-__all__ = ["FACMAX", "N_WORK", "ORDER", "interp", "jacobian_pattern", "probe_pattern", "step"]
+__all__ = [
+    "FACMAX",
+    "N_WORK",
+    "ORDER",
+    "interp",
+    "jacobian_pattern",
+    "probe_pattern",
+    "probe_start",
+    "start_pattern",
+    "start_state",
+    "step",
+]
 
 #: Order used by the step-size controller (error estimate ~ h**(ORDER + 1)).
 ORDER = 4.0
@@ -148,12 +167,52 @@ def _fd_jacobian(rhs, t, h, y, p, f0, atol, rtol, jac, ypert, fpert, flags):  # 
 def jacobian_pattern(rhs, jac, use_jac, t, y, p, order, jmat, work, flags):  # pragma: no cover
     """Fill ``order`` with the block lower triangular order of :func:`probe_pattern`'s
     pattern."""
-    block_order(probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags), order)
+    pattern = np.zeros((y.size, y.size), dtype=np.bool_)
+    probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags, pattern)
+    block_order(pattern, order)
 
 
 @njit(nogil=True, error_model="numpy")
-def probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags):  # pragma: no cover
-    """The Boolean sparsity pattern (n × n) of the Jacobian near ``y``.
+def start_pattern(rhs, jac, use_jac, y0, p, t0, ev_t, ev_i, ev_a, pattern):  # pragma: no cover
+    """Write into ``pattern`` the Jacobian pattern that the driver would probe for this
+    patient (after its events at t0); ``False`` if its start is not finite (then it has no
+    pattern). Allocating form of :func:`probe_start`."""
+    n = y0.size
+    return probe_start(rhs, jac, use_jac, y0, p, t0, ev_t, ev_i, ev_a, pattern, np.empty(n),
+                       np.empty((n, n)), np.empty((3, n)), np.zeros(N_FLAGS, dtype=np.int64))  # fmt: skip
+
+
+@njit(nogil=True, error_model="numpy")
+def probe_start(rhs, jac, use_jac, y0, p, t0, ev_t, ev_i, ev_a, pattern, y, jmat, work,
+                flags):  # fmt: skip  # pragma: no cover - numba
+    """:func:`start_pattern` with caller-provided scratch (``y`` (n,), ``jmat`` (n, n),
+    ``work`` (3, n), ``flags``): allocates nothing, so the CUDA kernels run it too."""
+    if not start_state(y0, t0, ev_t, ev_i, ev_a, y):
+        return False
+    n = y0.size
+    for i in range(n):
+        for j in range(n):
+            pattern[i, j] = False
+    probe_pattern(rhs, jac, use_jac, t0, y, p, jmat, work, flags, pattern)
+    return True
+
+
+@njit(nogil=True, error_model="numpy")
+def start_state(y0, t0, ev_t, ev_i, ev_a, y):  # pragma: no cover - numba
+    """Write into ``y`` the state at ``t0`` after the events at ``t0``; ``False`` if it is
+    not finite."""
+    for i in range(y0.size):
+        y[i] = y0[i]
+    ie = 0
+    while ie < ev_t.size and (ev_t[ie] - t0) <= 0.0:
+        y[ev_i[ie]] += ev_a[ie]
+        ie += 1
+    return all_finite(y)
+
+
+@njit(nogil=True, error_model="numpy")
+def probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags, pattern):  # pragma: no cover
+    """Add to ``pattern`` (Boolean, n × n) the sparsity pattern of the Jacobian near ``y``.
 
     The pattern is the union of the non-zeros of ``J`` (analytic, or else of the forward
     differences f(y + δ_j e_j) - f(y) with δ_j = |y_j| / 4 + 1e-3) at :data:`N_PROBES`
@@ -162,11 +221,9 @@ def probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags):  # pragma: no 
     solve never reaches). It depends only on this patient's data, so the order (and the
     result) does not depend on the batch. A missed non-zero only costs speed: while ``J``
     has one, :func:`~immunoreset.engine._linalg.load_iteration_matrix` makes the step factor
-    the whole matrix. Uses ``jmat`` and the first three rows of ``work`` as scratch;
-    allocates the pattern (once per patient).
+    the whole matrix. Uses ``jmat`` and the first three rows of ``work`` as scratch.
     """
     n = y.size
-    pattern = np.zeros((n, n), dtype=np.bool_)
     yp = work[0]
     fa = work[1]
     fb = work[2]
@@ -193,7 +250,6 @@ def probe_pattern(rhs, jac, use_jac, t, y, p, jmat, work, flags):  # pragma: no 
                     if fb[i] != fa[i]:
                         pattern[i, j] = True
             flags[FLAG_NRHS] += n + 1
-    return pattern
 
 
 @njit(nogil=True, error_model="numpy")
