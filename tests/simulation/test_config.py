@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from immunoreset.cli import main
+from immunoreset.engine._cuda import cuda_available
 from immunoreset.errors import InputError
 from immunoreset.simulation import load_study_config
 
@@ -74,6 +75,19 @@ def test_cli_bad_config_exits_2_with_one_line_and_no_output(tmp_path: Path) -> N
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "car_t_dose_per_kg" in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+@pytest.mark.skipif(cuda_available(), reason="checks the refusal on a machine without a GPU")
+def test_cli_cuda_solver_without_a_gpu_exits_2_before_any_output(tmp_path: Path) -> None:
+    spec, _, _ = load_study_config(_write(tmp_path, GOOD + '\n[solver]\ndevice = "cpu"\n'))
+    assert spec.solver.device == "cpu"
+    cfg = _write(tmp_path, GOOD + '\n[solver]\ndevice = "cuda"\n')
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "immunoreset.cli", "simulate", str(cfg), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "solver.device: got 'cuda'" in proc.stderr
     assert not out.exists()
 
 

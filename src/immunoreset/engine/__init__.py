@@ -5,12 +5,24 @@ system in parallel (``numba.prange`` over patients), each with its own adaptive 
 with per-patient additive events (:class:`EventSchedule`), and returns a
 :class:`BatchSolution` of shape ``n_patients × n_times × n_states`` (time in days) with a
 per-patient :class:`SolveStatus`. Methods: ``"rodas"`` (Rodas5P, stiff, default) and
-``"dopri5"`` (explicit), chosen with :class:`SolverSettings`.
+``"dopri5"`` (explicit), chosen with :class:`SolverSettings`, on the CPU or, with
+``SolverSettings(device="cuda")``, one patient per thread on an NVIDIA GPU
+(:func:`cuda_available` says whether one is usable).
 """
 
 from immunoreset.engine._batch import solve_batch
+from immunoreset.engine._cuda import cuda_available
 from immunoreset.engine._events import EventSchedule
-from immunoreset.engine._settings import METHODS, SolverSettings
+from immunoreset.engine._settings import DEVICES, METHODS, SolverSettings
 from immunoreset.engine._solution import BatchSolution, SolveStatus
 
-__all__ = ["METHODS", "BatchSolution", "EventSchedule", "SolveStatus", "SolverSettings", "solve_batch"]
+__all__ = [
+    "DEVICES",
+    "METHODS",
+    "BatchSolution",
+    "EventSchedule",
+    "SolveStatus",
+    "SolverSettings",
+    "cuda_available",
+    "solve_batch",
+]

@@ -8,6 +8,7 @@ import numba
 import numpy as np
 from numba.core.registry import CPUDispatcher
 
+from immunoreset.engine._cuda import cuda_available, solve_on_gpu
 from immunoreset.engine._driver import METHOD_DOPRI5, METHOD_RODAS
 from immunoreset.engine._events import EventSchedule
 from immunoreset.engine._kernel import JAC_SIGNATURE, RHS_SIGNATURE, get_kernel, no_jac
@@ -74,7 +75,7 @@ def solve_batch(
         entry ``J[i, j] = ∂f_i/∂y_j`` (shape ``(n_states, n_states)``). Used by ``"rodas"`` only;
         without it the Jacobian is formed by forward differences.
     n_threads:
-        Threads for this call (default: numba's current setting).
+        Threads for this call (default: numba's current setting); ignored on the GPU.
 
     Returns
     -------
@@ -140,13 +141,21 @@ def solve_batch(
 
     atol_arr = _atol_array(settings.atol if atol is None else atol, n_states)
 
-    y_out = np.full((n_patients, t_arr.size, n_states), np.nan)
+    shape = (n_patients, t_arr.size, n_states)
+    # The GPU path writes every entry (NaN in the unreached rows) itself.
+    y_out = np.empty(shape) if settings.device == "cuda" else np.full(shape, np.nan)
     # A patient whose solve is aborted by an exception raised in the RHS never gets its
     # status written: the sentinel marks it (see _recover_aborted).
     status = np.full(n_patients, _NOT_RUN, dtype=np.int8)
     stats = np.zeros((n_patients, 3), dtype=np.int64)
+    if settings.device == "cuda" and not cuda_available():
+        raise InputError(
+            "SolverSettings.device: got 'cuda', but numba-cuda sees no usable NVIDIA GPU here; "
+            "install the gpu extra (pip install 'immunoreset[gpu]') on a machine with an NVIDIA "
+            "driver, or use device='cpu'"
+        )
     if n_patients > 0:
-        kernel = get_kernel()
+        kernel = get_kernel() if settings.device == "cpu" else None
         method = METHOD_RODAS if settings.method == "rodas" else METHOD_DOPRI5
         block = _block_order(n_states)
         if block.size not in (0, order_size.py_func(n_states)):  # see _linalg
@@ -163,13 +172,20 @@ def solve_batch(
             np.array(events.state_index, dtype=np.int64, order="C"),
             np.array(events.amount, dtype=np.float64, order="C"),
         )  # fmt: skip
+        if kernel is None:
+            solve_on_gpu(common, per_patient, (y_out, status, stats))
+            return _solution(t_arr, y_out, status, stats)
         _call(kernel, common, per_patient, (y_out, status, stats), n_threads)
         if (status == _NOT_RUN).any():
             _recover_aborted(kernel, common, per_patient, (y_out, status, stats))
-    t_arr.flags.writeable = False
+    return _solution(t_arr, y_out, status, stats)
+
+
+def _solution(t: np.ndarray, y: np.ndarray, status: np.ndarray, stats: np.ndarray) -> BatchSolution:
+    t.flags.writeable = False
     return BatchSolution(
-        t=t_arr,
-        y=y_out,
+        t=t,
+        y=y,
         status=status,
         n_steps=stats[:, 0].copy(),
         n_rejected=stats[:, 1].copy(),

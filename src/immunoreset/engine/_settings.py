@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from immunoreset.errors import InputError
 
-__all__ = ["METHODS", "SolverSettings"]
+__all__ = ["DEVICES", "METHODS", "SolverSettings"]
 
 #: Names accepted by :attr:`SolverSettings.method`, with what they mean.
 METHODS: dict[str, str] = {
@@ -15,6 +15,13 @@ METHODS: dict[str, str] = {
     "8 stages, dense output of order 4 (Steinebach 2023)",
     "dopri5": "Dormand-Prince 5(4): explicit Runge-Kutta, FSAL, dense output of order 4 "
     "(Dormand & Prince 1980; Hairer, Norsett & Wanner 1993, II.5)",
+}
+
+#: Names accepted by :attr:`SolverSettings.device`, with what they mean.
+DEVICES: dict[str, str] = {
+    "cpu": "numba-compiled kernel, patients in parallel over the CPU cores (prange)",
+    "cuda": "one patient per thread on an NVIDIA GPU, the same compiled integrator "
+    "(engine._cuda; needs the gpu extra, numba-cuda, and an NVIDIA driver)",
 }
 
 
@@ -51,7 +58,12 @@ class SolverSettings:
         If ``True`` (default), Rodas5P with adaptive steps integrates patients that share a
         Jacobian pattern several at a time, in lockstep (``engine._lanes``): same results,
         bit for bit, in less time. ``False`` integrates one patient at a time (for
-        comparisons and benchmarks).
+        comparisons and benchmarks). Ignored on the GPU.
+    device:
+        ``"cpu"`` (default) or ``"cuda"``: one patient per thread on an NVIDIA GPU
+        (``engine._cuda``), with the same integrator, so results agree with the CPU's to the
+        solver tolerance (not bit for bit: the GPU's math functions round differently).
+        Solving with ``"cuda"`` where no GPU is usable is an :class:`InputError`.
     """
 
     method: str = "rodas"
@@ -62,6 +74,7 @@ class SolverSettings:
     fixed_step: float | None = None
     dense_output: bool = True
     lanes: bool = True
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -96,6 +109,10 @@ class SolverSettings:
             )
         if not isinstance(self.lanes, bool):
             raise InputError(f"SolverSettings.lanes: got {self.lanes!r}, expected True or False")
+        if self.device not in DEVICES:
+            raise InputError(
+                f"SolverSettings.device: got {self.device!r}, expected one of {sorted(DEVICES)}"
+            )
 
 
 def _is_real(value: object) -> bool:

@@ -27,6 +27,7 @@ output is created. Example (``examples/simulate/erlangen_like.toml``)::
     [solver]                     # optional, see SolverSettings
     method = "rodas"
     rtol = 3e-6
+    device = "cpu"               # or "cuda": one patient per GPU thread (gpu extra)
 
     [[arm]]
     name = "car_t"
@@ -48,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from immunoreset.engine import SolverSettings
+from immunoreset.engine._cuda import cuda_available
 from immunoreset.errors import InputError
 from immunoreset.model import SPECS, load_parameters, unit_registry
 from immunoreset.population import CohortSpec, Correlation, InclusionCriteria
@@ -66,7 +68,7 @@ _ARM = {"name", "lymphodepletion", "fludarabine_mg_per_m2_per_day", "cyclophosph
 _POP = {"female_fraction", "age_mean", "age_sd", "age_min", "age_max", "inclusion", "correlation"}
 _INCL = {"min_anti_dsdna_iu_per_ml", "min_proteinuria_g_per_day", "max_proteinuria_g_per_day",
          "min_sledai_2k"}
-_SOLVER = {"method", "rtol", "atol", "max_steps"}
+_SOLVER = {"method", "rtol", "atol", "max_steps", "device"}
 
 
 def _unknown(section: str, given: Mapping[str, Any], allowed: set[str]) -> None:
@@ -203,6 +205,10 @@ def load_study_config(path: str | Path, *, n: int | None = None,
     sol = doc.get("solver", {})
     _unknown("solver", sol, _SOLVER)
     solver = SolverSettings(**sol)
+    if solver.device == "cuda" and not cuda_available():
+        raise InputError("solver.device: got 'cuda', but numba-cuda sees no usable NVIDIA GPU here "
+                         "(pip install 'immunoreset[gpu]' on a machine with an NVIDIA driver), "
+                         "expected 'cpu'")  # fmt: skip
     arms_raw = doc.get("arm")
     if not arms_raw:
         raise InputError("arm: missing field (expected at least one [[arm]] table)")
