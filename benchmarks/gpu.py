@@ -1,7 +1,7 @@
 """Benchmark: the solver on an NVIDIA GPU (``SolverSettings(device="cuda")``), full SLE model.
 
     python benchmarks/gpu.py [--n 10000 100000 1000000] [--pool 65536] [--reference 3]
-                             [--cpu-n 0] [--budget-s 240] [--json FILE]
+                             [--cpu-n 0] [--budget-s 240] [--threads-per-block 64] [--json FILE]
 
 Needs the ``gpu`` extra (numba-cuda) and an NVIDIA GPU. Prints figures; asserts nothing.
 
@@ -35,7 +35,7 @@ import time
 import numba
 import numpy as np
 
-from immunoreset.engine import EventSchedule, solve_batch
+from immunoreset.engine import EventSchedule, _cuda, solve_batch
 from immunoreset.engine._cuda import cuda_available
 from immunoreset.model import STATE_INDEX, jac, load_parameters, rhs
 from immunoreset.population import sample_cohort
@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument("--budget-s", type=float, default=240.0)
     ap.add_argument("--reference", type=int, default=3)
     ap.add_argument("--cpu-n", type=int, default=0)
+    ap.add_argument("--threads-per-block", type=int, default=_cuda.THREADS_PER_BLOCK)
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if not cuda_available():
@@ -65,9 +66,11 @@ def main() -> None:
                          "and an NVIDIA driver)")  # fmt: skip
     from numba import cuda
 
+    _cuda.THREADS_PER_BLOCK = args.threads_per_block
     device = cuda.get_current_device()
     print(f"GPU: {device.name.decode() if isinstance(device.name, bytes) else device.name}; "
-          f"numba {numba.__version__}; CPU cores {os.cpu_count()}")  # fmt: skip
+          f"numba {numba.__version__}; CPU cores {os.cpu_count()}; "
+          f"{args.threads_per_block} threads per block")  # fmt: skip
     gpu = dataclasses.replace(DEFAULT_SOLVER, device="cuda")
     params = load_parameters()
     regimen = Regimen.erlangen_car_t()

@@ -1,16 +1,22 @@
 """The GPU path (``SolverSettings(device="cuda")``, ``engine._cuda``).
 
-Without a GPU (CI): the settings and the refusal, the chunk sizing, and the host's grouping
-of probed patterns into block orders, checked against the order the CPU driver builds for
-each patient. With an NVIDIA GPU and numba-cuda: the GPU kernel against exact solutions of
-linear systems (Rodas5P with analytic and finite-difference Jacobians, DOPRI5), against a
-tight Radau reference on SLE patients, failure isolation, and bit-for-bit independence of
-the batch and the chunking.
+Without a GPU (CI): the settings and the refusal, the chunk sizing, the host's grouping of
+probed patterns into block orders (against the order the CPU driver builds for each
+patient), and the whole host side in numba's CUDA simulator with CPU stand-ins for the
+kernels, bit for bit against the CPU with chunks of 3 patients (``cuda_emulation.py``).
+With an NVIDIA GPU and numba-cuda: the GPU kernels against exact solutions of linear
+systems (Rodas5P with analytic and finite-difference Jacobians, DOPRI5), against a tight
+Radau reference on SLE patients, failure isolation, and bit-for-bit independence of the
+batch.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,6 +88,19 @@ def test_order_groups_give_each_patient_the_cpu_drivers_order() -> None:
     orders, group = _cuda.order_groups(patterns, np.zeros(12, dtype=bool))
     assert orders.shape[0] == 1 and (group == 0).all()
     np.testing.assert_array_equal(orders[0], order_workspace(n))
+
+
+def test_gpu_host_side_matches_the_cpu_bit_for_bit_in_the_cuda_simulator() -> None:
+    """The host side of the GPU path (chunking, padding, pattern groups, RHS counts, NaN
+    fill, copies, RHS exceptions) with CPU stand-ins for the two kernels: see
+    ``cuda_emulation.py``. A child process, because the simulator is chosen when
+    ``numba.cuda`` is first imported."""
+    script = Path(__file__).with_name("cuda_emulation.py")
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env,
+                          timeout=900)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("ok: ") == 4, proc.stdout
 
 
 # --- on the GPU ---------------------------------------------------------------------------

@@ -87,7 +87,9 @@ def solve_batch(
     Memory: ``y`` holds ``n_patients × n_times × n_states`` float64 (1e4 patients × 738 days
     × 25 states = 1.5 GB); split very large populations into chunks. ``params`` may contain
     NaN (that patient fails with ``NONFINITE``); ``y0`` may not. An exception raised inside
-    the RHS (e.g. ZeroDivisionError) is recorded as ``RHS_ERROR`` for that patient.
+    the RHS (e.g. ZeroDivisionError) is recorded as ``RHS_ERROR`` for that patient (on the
+    GPU, where floating-point errors raise nothing, a division by zero gives inf or NaN and
+    ``NONFINITE``; an explicit ``raise`` gives ``RHS_ERROR`` with the rows reached).
 
     With ``"rodas"``, ``jac`` (or else ``rhs``) is also evaluated at three probe states near
     each patient's initial state (components scaled by 0.5-2, plus ~1e-3) to find the
@@ -148,6 +150,7 @@ def solve_batch(
     # status written: the sentinel marks it (see _recover_aborted).
     status = np.full(n_patients, _NOT_RUN, dtype=np.int8)
     stats = np.zeros((n_patients, 3), dtype=np.int64)
+    _check_threads(n_threads)
     if settings.device == "cuda" and not cuda_available():
         raise InputError(
             "SolverSettings.device: got 'cuda', but numba-cuda sees no usable NVIDIA GPU here; "
@@ -174,6 +177,8 @@ def solve_batch(
         )  # fmt: skip
         if kernel is None:
             solve_on_gpu(common, per_patient, (y_out, status, stats))
+            # A GPU thread whose RHS raised stopped without writing its status.
+            status[status == _NOT_RUN] = SolveStatus.RHS_ERROR
             return _solution(t_arr, y_out, status, stats)
         _call(kernel, common, per_patient, (y_out, status, stats), n_threads)
         if (status == _NOT_RUN).any():
@@ -256,13 +261,17 @@ def _sub_outputs(rows: np.ndarray, y_out: np.ndarray) -> tuple[np.ndarray, np.nd
     )
 
 
+def _check_threads(n_threads: int | None) -> None:
+    limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    if n_threads is not None and (isinstance(n_threads, bool) or not isinstance(n_threads, int)
+                                  or not 1 <= n_threads <= limit):
+        raise InputError(f"solve_batch: n_threads={n_threads!r}, expected an int in [1, {limit}]")
+
+
 def _run(kernel: Any, args: tuple[Any, ...], n_threads: int | None) -> None:
     if n_threads is None:
         kernel(*args)
         return
-    limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
-    if isinstance(n_threads, bool) or not isinstance(n_threads, int) or not 1 <= n_threads <= limit:
-        raise InputError(f"solve_batch: n_threads={n_threads!r}, expected an int in [1, {limit}]")
     previous = numba.get_num_threads()
     numba.set_num_threads(n_threads)
     try:

@@ -20,8 +20,10 @@ same, bit for bit, whatever the batch, the chunking and the launch shape. It is 
 bit the CPU's: the GPU's ``log``/``exp``/``pow`` round differently in the last place and
 its compiler fuses multiply-adds, so the two agree to the solver tolerance, not to the last
 bit (``tests/engine/test_cuda.py`` bounds the difference; the benchmark reports both errors
-against a tight reference). An exception inside the RHS cannot be raised on a GPU: a
-division by zero gives inf or NaN, and the patient ends ``NONFINITE``.
+against a tight reference). Floating-point errors raise nothing on a GPU: a division by
+zero gives inf or NaN, and the patient ends ``NONFINITE``. An explicit ``raise`` in the RHS
+ends that patient's thread without a status; ``solve_batch`` records it as ``RHS_ERROR``,
+with the rows it reached, as the CPU path does.
 
 Needs the ``gpu`` extra (``numba-cuda``) and an NVIDIA driver; :func:`cuda_available` says
 whether both are there. The kernels are compiled once per process, per RHS and Jacobian.
@@ -150,7 +152,7 @@ def _solve_chunks(common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],
             orders, group = block.reshape(1, -1), np.zeros(m, dtype=np.int64)
         elif method == METHOD_RODAS:
             d_pat = cuda.device_array((m, n, n), dtype=np.bool_)
-            d_has = cuda.device_array(m, dtype=np.int8)
+            d_has = cuda.to_device(np.zeros(m, dtype=np.int8))  # stays 0 if the RHS raises
             probe[blocks, THREADS_PER_BLOCK](use_jac, d_y0, d_p, t0, d_et, d_ei, d_ea, d_pat, d_has)
             has = d_has.copy_to_host().astype(bool)
             orders, group = order_groups(d_pat.copy_to_host(), has)
@@ -161,8 +163,9 @@ def _solve_chunks(common: tuple[Any, ...], per_patient: tuple[np.ndarray, ...],
         d_y = cuda.device_array((m, t_save.size, n), dtype=np.float64)
         flat = d_y.reshape(d_y.size)
         _cuda_kernels.fill_nan[(flat.size + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK, THREADS_PER_BLOCK](flat)
-        d_status = cuda.device_array(m, dtype=np.int8)
-        d_stats = cuda.device_array((m, 3), dtype=np.int64)
+        # Unwritten if the patient's RHS raises: the caller's sentinel status and zero counts.
+        d_status = cuda.to_device(status[a:b])
+        d_stats = cuda.to_device(np.zeros((m, 3), dtype=np.int64))
         solve[blocks, THREADS_PER_BLOCK](
             method, use_jac, d_y0, d_p, d_t_save, t0, d_et, d_ei, d_ea, rtol, d_atol, max_steps,
             first, fixed, dense, cuda.to_device(np.ascontiguousarray(orders)),
