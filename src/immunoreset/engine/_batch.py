@@ -158,7 +158,6 @@ def solve_batch(
             "driver, or use device='cpu'"
         )
     if n_patients > 0:
-        kernel = get_kernel() if settings.device == "cpu" else None
         method = METHOD_RODAS if settings.method == "rodas" else METHOD_DOPRI5
         block = _block_order(n_states)
         if block.size not in (0, order_size.py_func(n_states)):  # see _linalg
@@ -175,11 +174,12 @@ def solve_batch(
             np.array(events.state_index, dtype=np.int64, order="C"),
             np.array(events.amount, dtype=np.float64, order="C"),
         )  # fmt: skip
-        if kernel is None:
+        if settings.device == "cuda":
             solve_on_gpu(common, per_patient, (y_out, status, stats))
             # A GPU thread whose RHS raised stopped without writing its status.
             status[status == _NOT_RUN] = SolveStatus.RHS_ERROR
             return _solution(t_arr, y_out, status, stats)
+        kernel = get_kernel()
         _call(kernel, common, per_patient, (y_out, status, stats), n_threads)
         if (status == _NOT_RUN).any():
             _recover_aborted(kernel, common, per_patient, (y_out, status, stats))

@@ -39,6 +39,7 @@ import numpy as np
 
 from immunoreset.engine import _rosenbrock
 from immunoreset.engine._driver import METHOD_RODAS
+from immunoreset.engine._lanes import group_patterns
 from immunoreset.engine._linalg import block_order, order_size, order_workspace
 
 __all__ = ["THREADS_PER_BLOCK", "chunk_patients", "cuda_available", "order_groups", "solve_on_gpu"]
@@ -82,18 +83,14 @@ def order_groups(patterns: np.ndarray, has_pattern: np.ndarray) -> tuple[np.ndar
     without a pattern. ``group[i]`` is patient ``i``'s row. Each row depends only on the
     pattern it was built from, so a patient's order does not depend on its batch.
     """
-    m, n = patterns.shape[0], patterns.shape[1]
-    probed = np.flatnonzero(has_pattern)
-    # Each pattern packed to bits and compared as one opaque byte string: a 1-D sort.
-    packed = np.ascontiguousarray(np.packbits(patterns[probed].reshape(probed.size, n * n), axis=1))
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
-    _keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    orders = np.zeros((first.size + 1, order_size.py_func(n)), dtype=np.int64)
-    for g, i in enumerate(first):
-        block_order(np.ascontiguousarray(patterns[probed[i]]), orders[g])
+    n = patterns.shape[1]
+    # The CPU kernel's grouping: the first patient of each group represents it.
+    group, reps = group_patterns(np.ascontiguousarray(patterns), np.asarray(has_pattern, dtype=np.bool_))
+    orders = np.zeros((reps.size + 1, order_size.py_func(n)), dtype=np.int64)
+    for g in range(reps.size):
+        block_order(patterns[reps[g]], orders[g])
     orders[-1] = order_workspace(n)
-    group = np.full(m, first.size, dtype=np.int64)
-    group[probed] = inverse.reshape(-1)
+    group[group < 0] = reps.size
     return orders, group
 
 

@@ -47,7 +47,7 @@ from immunoreset.engine._control import (
     initial_step,
     rejected_step,
 )
-from immunoreset.engine._linalg import block_order, lu_workspace, order_workspace
+from immunoreset.engine._linalg import lu_workspace, order_workspace
 
 __all__ = [
     "METHOD_DOPRI5",
@@ -113,7 +113,7 @@ def integrate_patient(
     """Integrate one patient; fill ``out`` (n_times, n_states) and ``stats``; return status.
 
     ``block`` is the block lower triangular order of the linear solves (``_linalg``), or
-    empty to derive it from this patient's Jacobian (:func:`_rosenbrock.probe_pattern`, at
+    empty to derive it from this patient's Jacobian (:func:`_rosenbrock.jacobian_pattern`, at
     the state after the events at ``t0``). Allocates the workspace and calls
     :func:`integrate`.
     """
@@ -132,9 +132,7 @@ def integrate_patient(
             while isave < t_save.size and (t_save[isave] - t0) <= 0.0:
                 _copy_row(y, out, isave)
                 isave += 1
-            pattern = np.zeros((n, n), dtype=np.bool_)
-            _rosenbrock.probe_pattern(rhs, jac, use_jac, t0, y, p, jmat, work, flags, pattern)
-            block_order(pattern, order)
+            _rosenbrock.jacobian_pattern(rhs, jac, use_jac, t0, y, p, order, jmat, work, flags)
     return integrate(
         method, rhs, jac, use_jac, y0, p, t0, t_save, ev_t, ev_i, ev_a, rtol, atol, max_steps,
         first_step, fixed_step, dense, order, out, stats, y, np.empty(n), np.empty(n),
