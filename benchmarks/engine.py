@@ -19,7 +19,13 @@ Prints figures; asserts nothing. In order:
    largest relative error against a tight Radau reference (rtol 1e-10) on a few patients,
    and the solver with its lockstep lanes (the default) against one patient at a time
    (``SolverSettings(lanes=False)``), alternating, on up to 2,000 patients.
-3. Scaling from 1 to 2 cores on ``--scaling-n`` patients (default 10⁴, at most the
+3. The floor set by the model's own functions: the mean number of right-hand-side and
+   Jacobian evaluations per CAR-T patient (Rodas5P at the default settings, and DOPRI5 at
+   the same tolerances for comparison), times the measured cost of one call on states
+   taken from solved trajectories. That CPU time per patient is spent whatever the linear
+   algebra and bookkeeping cost, so the cores' count divided by it bounds patients/s for
+   the method; the line also gives the share of the solver's measured time it accounts for.
+4. Scaling from 1 to 2 cores on ``--scaling-n`` patients (default 10⁴, at most the
    largest N): the study pipeline in one process with one numba thread vs two worker
    processes (processes share the work), and the solver alone with 1 vs 2 numba threads
    in one process.
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import resource
 import subprocess
 import sys
@@ -44,7 +51,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from immunoreset.engine import EventSchedule, SolverSettings, solve_batch
+from immunoreset.engine import BatchSolution, EventSchedule, SolverSettings, solve_batch
 from immunoreset.model import STATE_INDEX, jac, load_parameters, rhs
 from immunoreset.population import sample_cohort
 from immunoreset.simulation import (
@@ -137,12 +144,13 @@ def _study(n: int, workers: int, chunk_size: int) -> tuple[float, float]:
     return 2 * n / elapsed, mem.peak
 
 
-def _solve_rate(n: int, settings: SolverSettings = DEFAULT_SOLVER) -> tuple[float, np.ndarray]:
-    """Solver-alone patients/s (CAR-T arm, daily output); the first chunk's states."""
+def _solve_rate(n: int, settings: SolverSettings = DEFAULT_SOLVER
+                ) -> tuple[float, BatchSolution]:
+    """Solver-alone patients/s (CAR-T arm, daily output); the first chunk's solution."""
     params = load_parameters()
     regimen = Regimen.erlangen_car_t()
     elapsed = 0.0
-    first = np.empty(0)
+    first: BatchSolution | None = None
     for start in range(0, n, SOLVE_CHUNK):
         cohort = sample_cohort(min(SOLVE_CHUNK, n - start), params, seed=1, first_index=start)
         events = EventSchedule.from_lists(patient_events(cohort, regimen))
@@ -151,8 +159,70 @@ def _solve_rate(n: int, settings: SolverSettings = DEFAULT_SOLVER) -> tuple[floa
                           events=events, settings=settings, jac=jac)
         elapsed += time.perf_counter() - t
         if start == 0:
-            first = sol.y
+            first = sol
+    assert first is not None
     return n / elapsed, first
+
+
+@numba.njit
+def _call_model(states: np.ndarray, params: np.ndarray, repeats: int, jacobian: bool) -> float:
+    """Call the model's RHS (or Jacobian) on every state ``repeats`` times; returns a sum
+    of outputs so that the calls cannot be optimised away."""
+    n = states.shape[1]
+    f = np.empty(n)
+    jmat = np.empty((n, n))
+    total = 0.0
+    for _ in range(repeats):
+        for k in range(states.shape[0]):
+            if jacobian:
+                jac(0.0, states[k], params[k], jmat)
+                total += jmat[0, 0]
+            else:
+                rhs(0.0, states[k], params[k], f)
+                total += f[0]
+    return total
+
+
+def _model_call_seconds(sol: BatchSolution, params: np.ndarray, jacobian: bool) -> float:
+    """Seconds per call of the RHS (or Jacobian) on states from ``sol`` (best of 5)."""
+    states = sol.y[:, ::7].reshape(-1, sol.y.shape[-1])
+    per_state = np.repeat(params, sol.y[:, ::7].shape[1], axis=0)
+    keep = np.isfinite(states).all(axis=1)
+    states, per_state = np.ascontiguousarray(states[keep]), np.ascontiguousarray(per_state[keep])
+    _call_model(states[:2], per_state[:2], 1, jacobian)
+    repeats = max(1, 2_000_000 // len(states))
+    best = math.inf
+    for _ in range(5):
+        t = time.perf_counter()
+        _call_model(states, per_state, repeats, jacobian)
+        best = min(best, time.perf_counter() - t)
+    return best / (repeats * len(states))
+
+
+def _model_floor(sol: BatchSolution, solve_rate: float) -> None:
+    """Print the CPU time per patient spent in the model's functions alone, per method.
+
+    Rodas5P evaluates the Jacobian once per accepted step (a rejected step reuses it), so
+    the accepted steps count its calls; DOPRI5 never calls it."""
+    params = load_parameters()
+    cohort = sample_cohort(sol.y.shape[0], params, seed=1)
+    t_rhs = _model_call_seconds(sol, cohort.params, jacobian=False)
+    t_jac = _model_call_seconds(sol, cohort.params, jacobian=True)
+    threads = numba.get_num_threads()
+    events = EventSchedule.from_lists(patient_events(cohort, Regimen.erlangen_car_t()))
+    dopri = solve_batch(rhs, cohort.y0, cohort.params, DEFAULT_DAYS, t0=float(DEFAULT_DAYS[0]),
+                        events=events, jac=jac,
+                        settings=dataclasses.replace(DEFAULT_SOLVER, method="dopri5"))
+    print(f"  model functions (one call on one thread, states from the solved trajectories): RHS "
+          f"{t_rhs * 1e9:.0f} ns, Jacobian {t_jac * 1e9:.0f} ns")
+    for name, s, n_jac in (("rodas", sol, sol.n_steps), ("dopri5", dopri, 0)):
+        cpu = float(np.mean(s.n_rhs)) * t_rhs + float(np.mean(n_jac)) * t_jac
+        print(f"  floor for {name}: {np.mean(s.n_rhs):,.0f} RHS + {np.mean(n_jac):,.0f} Jacobian "
+              f"calls per patient = {cpu * 1e3:.3f} ms CPU, so at most {threads / cpu:,.0f} "
+              f"patients/s on {threads} cores with free linear algebra and bookkeeping")
+    share = float(np.mean(sol.n_rhs)) * t_rhs + float(np.mean(sol.n_steps)) * t_jac
+    print(f"  the model's functions are {share * solve_rate / threads:.0%} of the solver's CPU "
+          f"time (rodas, {solve_rate:,.0f} patients/s measured above)")
 
 
 def main() -> None:
@@ -179,7 +249,8 @@ def main() -> None:
         rate, peak = _study(n, args.workers, args.chunk_size)
         print(f"N={n}: study pipeline ({args.workers} worker processes, 2 arms, visit days + "
               f"summaries to Parquet): {rate:,.0f} arm-patients/s, peak RSS {peak:,.0f} MB")
-        solve_rate, y = _solve_rate(n)
+        solve_rate, first = _solve_rate(n)
+        y = first.y
         m = min(args.scipy_sample, n)
         cohort = sample_cohort(m, params, seed=1)
         ev_lists = patient_events(cohort, regimen)
@@ -198,6 +269,8 @@ def main() -> None:
         print(f"  max relative error vs Radau rtol 1e-10 on {r} patients (floor {FLOOR:g}): "
               f"engine {_error(y[:r], ref):.2e}, scipy LSODA {_error(np.array(lsoda[:r]), ref):.2e}")
         last = (rate, ratio, peak)
+        if n == max(args.n):
+            _model_floor(first, solve_rate)
         k = min(n, LANES_SAMPLE)
         one_at_a_time = dataclasses.replace(DEFAULT_SOLVER, lanes=False)
         rates = [(_solve_rate(k)[0], _solve_rate(k, one_at_a_time)[0]) for _ in range(3)]
