@@ -1,5 +1,4 @@
-"""The run's final Parquet files: chunk merging into large row groups, and the lean read of
-``patients.parquet`` that the manifest and the report use."""
+"""The run's final Parquet files: chunks merged into large row groups."""
 
 from __future__ import annotations
 
@@ -49,19 +48,3 @@ def test_merge_gathers_chunks_into_row_groups_of_at_least_the_threshold(
     # 30 rows in chunks of 3, flushed once 7 are gathered: 9, 9, 9 and the 3 left over.
     assert sizes == [9, 9, 9, 3]
     pd.testing.assert_frame_equal(pd.read_parquet(target), expected)
-
-
-def test_patients_are_read_with_compact_text_and_the_same_values(tmp_path: Path) -> None:
-    expected = _write_chunks(tmp_path, ["0", "1"], ["untreated", "car_t"], rows=4)
-    path = tmp_path / "patients.parquet"
-    pq.write_table(pa.Table.from_pandas(expected, preserve_index=False), path)
-    patients = _study._read_patients(path, ["car_t", "untreated"])
-    assert list(patients.columns) == list(expected.columns)
-    assert isinstance(patients["patient_id"].dtype, pd.ArrowDtype)
-    assert (patients["patient_id"].astype(str) == expected["patient_id"]).all()
-    assert list(patients["arm"].cat.categories) == ["car_t", "untreated"]
-    assert isinstance(patients["sex"].dtype, pd.CategoricalDtype)
-    assert (patients["arm"].astype(str) == expected["arm"]).all()
-    assert (patients["sex"].astype(str) == expected["sex"]).all()
-    np.testing.assert_array_equal(patients["age"], expected["age"])
-    np.testing.assert_array_equal(patients["solver_steps"], expected["solver_steps"])

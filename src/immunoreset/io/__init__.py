@@ -6,7 +6,8 @@
   ``trajectories.parquet`` (``patient_id, arm, day, variable, value, unit``), written chunk
   by chunk.
 - :func:`write_table`, :func:`read_table`, :func:`write_csv`: ``patients.parquet`` and
-  ``calibration.csv``.
+  ``calibration.csv``; :class:`PatientColumns` reads a large ``patients.parquet`` one
+  column at a time.
 - :func:`build_manifest`, :func:`write_manifest`: ``manifest.json``.
 """
 
@@ -18,7 +19,13 @@ from immunoreset.io._manifest import (
     write_manifest,
 )
 from immunoreset.io._rundir import WORK_DIR_NAME, RunDirectory
-from immunoreset.io._tables import CALIBRATION_COLUMNS, read_table, write_csv, write_table
+from immunoreset.io._tables import (
+    CALIBRATION_COLUMNS,
+    PatientColumns,
+    read_table,
+    write_csv,
+    write_table,
+)
 from immunoreset.io._trajectories import (
     TRAJECTORY_COLUMNS,
     TRAJECTORY_SCHEMA,
@@ -32,6 +39,7 @@ __all__ = [
     "TRAJECTORY_COLUMNS",
     "TRAJECTORY_SCHEMA",
     "WORK_DIR_NAME",
+    "PatientColumns",
     "RunDirectory",
     "TrajectoryWriter",
     "build_manifest",

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from immunoreset.errors import InputError
+from immunoreset.io import PatientColumns
 from immunoreset.io._manifest import to_jsonable
 from immunoreset.report._markers import Marker
 from immunoreset.report._plots import RenderedFigure, markers_by_variable, render_time_course
@@ -74,7 +75,7 @@ def write_report(
     *,
     title: str,
     trajectories: pd.DataFrame,
-    patients: pd.DataFrame,
+    patients: pd.DataFrame | PatientColumns,
     calibration: pd.DataFrame | None,
     manifest: Mapping[str, Any],
     markers: Mapping[str, Sequence[Marker]] | None = None,
@@ -91,7 +92,8 @@ def write_report(
         trajectories: long format ``patient_id, arm, day, variable, value, unit`` (a subset
             of patients or variables is fine; one panel per variable present).
         patients: one row per patient (``arm``, ``status`` and read-outs are used if
-            present).
+            present); a :class:`~immunoreset.io.PatientColumns` for large runs, which the
+            report reads one column at a time.
         calibration: ``target_id, observed, acceptance, model_value, passed`` or ``None``.
         manifest: the run manifest (:func:`~immunoreset.io.build_manifest`).
         markers: variable → published values to mark on its panel, e.g.
@@ -247,7 +249,7 @@ def _truthy(value: Any) -> bool:
 def _header(
     title: str,
     trajectories: pd.DataFrame,
-    patients: pd.DataFrame,
+    patients: pd.DataFrame | PatientColumns,
     calibration: pd.DataFrame | None,
     manifest: Mapping[str, Any],
 ) -> str:
@@ -356,7 +358,7 @@ def _figures_html(figures: list[RenderedFigure]) -> str:
     return "\n".join(out)
 
 
-def _patients(patients: pd.DataFrame) -> str:
+def _patients(patients: pd.DataFrame | PatientColumns) -> str:
     if patients.empty:
         return '<p class="note">No patient table.</p>'
     parts = ["<h3>Summary per arm</h3>", _table(patient_summary_table(patients))]

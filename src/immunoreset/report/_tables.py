@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from immunoreset.io import PatientColumns
 from immunoreset.report._style import arm_label, format_number, order_arms
 from immunoreset.report._summary import (
     B_CELL_DETECTION_LIMIT,
@@ -116,7 +117,8 @@ def landmark_table(summary: pd.DataFrame, trajectories: pd.DataFrame) -> pd.Data
 
 
 def key_results_table(
-    summary: pd.DataFrame, trajectories: pd.DataFrame, patients: pd.DataFrame | None = None
+    summary: pd.DataFrame, trajectories: pd.DataFrame,
+    patients: pd.DataFrame | PatientColumns | None = None,
 ) -> pd.DataFrame:
     """The headline numbers per arm: cohort size, solver failures, CAR-T expansion, B-cell
     aplasia, remission rates and the main laboratory values at landmark days.
@@ -159,19 +161,24 @@ def key_results_table(
         # Read-outs computed by the simulation from daily values for every patient.
         assert patients is not None
         peak_cells, day_cells, back_cells = {}, {}, {}
+        # Column by column (a PatientColumns holds one numeric column at a time).
+        arm_of = patients["arm"].astype(str)
+        peak_all = patients["car_t_peak_cells_per_ul"]
+        peak_day_all = patients["car_t_peak_day"]
+        back_all = patients["b_cell_return_day"]
         for a in arms:
-            sub = patients[patients["arm"].astype(str) == a]
-            peak = sub["car_t_peak_cells_per_ul"]
+            in_arm = arm_of == a
+            peak = peak_all[in_arm]
             if (peak > 0).any():
                 q = np.nanquantile(peak[peak > 0], [0.25, 0.5, 0.75])
                 peak_cells[a] = f"{format_number(q[1])} ({format_number(q[0])}–{format_number(q[2])})"
-                qd = np.nanquantile(sub.loc[peak > 0, "car_t_peak_day"], [0.25, 0.5, 0.75])
+                qd = np.nanquantile(peak_day_all[in_arm][peak > 0], [0.25, 0.5, 0.75])
                 day_cells[a] = f"{qd[1]:.0f} ({qd[0]:.0f}–{qd[2]:.0f})"
-            days = sub["b_cell_return_day"].dropna()
+            days = back_all[in_arm].dropna()
             if len(days) and (peak > 0).any():
                 sd = float(days.std(ddof=1)) if len(days) > 1 else float("nan")
                 spread = f" ± {sd:.0f}" if sd == sd else ""
-                back_cells[a] = f"{days.mean():.0f}{spread} ({len(days)}/{len(sub)} returned)"
+                back_cells[a] = f"{days.mean():.0f}{spread} ({len(days)}/{int(in_arm.sum())} returned)"
         add("CAR-T peak in blood (cells/µL)", "median (IQR)", peak_cells)
         add("Day of CAR-T peak", "median (IQR)", day_cells)
         add(f"Day B cells reappear (≥ {B_CELL_DETECTION_LIMIT:g} cells/µL after the nadir)",
@@ -236,8 +243,10 @@ def key_results_table(
     return pd.DataFrame.from_records(rows)
 
 
-def patient_summary_table(patients: pd.DataFrame, *, max_levels: int = 8) -> pd.DataFrame:
-    """Summary statistics of every per-patient column, per arm.
+def patient_summary_table(patients: pd.DataFrame | PatientColumns, *,
+                          max_levels: int = 8) -> pd.DataFrame:
+    """Summary statistics of every per-patient column, per arm (read one column at a time,
+    so a :class:`~immunoreset.io.PatientColumns` of a large run is never loaded whole).
 
     Numbers: median (IQR) and range; booleans: count (%); categories with at most
     ``max_levels`` levels: count per level. Identifier-like columns are skipped.
@@ -249,7 +258,7 @@ def patient_summary_table(patients: pd.DataFrame, *, max_levels: int = 8) -> pd.
         arm_col = patients["arm"].astype(str)
         arms = order_arms(arm_col.unique())
     else:
-        arm_col = pd.Series("all", index=patients.index)
+        arm_col = pd.Series("all", index=getattr(patients, "index", pd.RangeIndex(len(patients))))
         arms = ["all"]
     records: list[dict[str, str]] = []
     for column in patients.columns:
