@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from immunoreset.errors import InputError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters")
+COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters", "model")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -91,6 +91,14 @@ class Cohort:
     def __len__(self) -> int:
         return len(self.patient_id)
 
+    def subset(self, rows: Sequence[int]) -> Cohort:
+        """The patients at ``rows`` (in that order), as a cohort of their own."""
+        idx = list(rows)
+        return Cohort(tuple(self.patient_id[i] for i in idx), tuple(self.sex[i] for i in idx),
+                      self.age[idx], self.height_cm[idx], self.weight_kg[idx], self.params[idx],
+                      self.y0[idx], self.thresholds[idx], tuple(self.flares[i] for i in idx),
+                      self.plausible[idx], self.candidates[idx])
+
     def covariates(self) -> dict[str, np.ndarray]:
         """Covariates and baseline read-outs, one entry per column."""
         y = self.y0

@@ -19,7 +19,7 @@ from immunoreset.report import Marker
 from immunoreset.simulation import RunOptions, StudySpec, run_study
 from immunoreset.therapy import Regimen
 
-__all__ = ["MARKERS", "reproduce"]
+__all__ = ["MARKERS", "mackensen2022_spec", "reproduce"]
 
 MARKERS = {
     "anti_dsdna": (Marker("hline", 30.0, "Anti-dsDNA positivity (30 IU/mL)", source="KYSA-1 NCT05938725"),),
@@ -33,6 +33,16 @@ MARKERS = {
 }
 
 
+def mackensen2022_spec(*, n: int = 200, seed: int = 1) -> StudySpec:
+    """The study the reproduction runs: arms ``car_t`` (Erlangen Flu/Cy + 1e6 CAR-T/kg)
+    and ``untreated`` (refractory background) over the five Erlangen patients and ``n``
+    Erlangen-like virtual patients."""
+    arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
+    return StudySpec(title="Mackensen 2022 reproduction: CD19 CAR-T in SLE",
+                     parameters=load_parameters(), arms=arms, n=n, seed=seed,
+                     include_erlangen=True, evaluate_targets=True, markers=MARKERS)
+
+
 def reproduce(out: str | Path, *, n: int = 200, seed: int = 1, progress: bool = True,
               command: str = "reproduce mackensen2022") -> Path:
     """Run the Erlangen reproduction into ``out``; returns the output folder.
@@ -44,10 +54,8 @@ def reproduce(out: str | Path, *, n: int = 200, seed: int = 1, progress: bool = 
         raise InputError(f"--n: got {n!r}, expected an integer >= 1")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"--seed: got {seed!r}, expected an integer >= 0")
-    arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
-    spec = StudySpec(title="Mackensen 2022 reproduction: CD19 CAR-T in SLE",
-                     parameters=load_parameters(), arms=arms, n=n, seed=seed,
-                     include_erlangen=True, evaluate_targets=True, markers=MARKERS)
+    spec = mackensen2022_spec(n=n, seed=seed)
+    arms = spec.arms
     config = {"scenario": "mackensen2022", "n_per_arm": n, "seed": seed,
               "arms": {a: asdict(r) for a, r in arms.items()}, "include_erlangen": True}
     return run_study(out, spec, command=command, config=config,
