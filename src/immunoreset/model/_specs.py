@@ -3,7 +3,7 @@
 Values, sources and variability are in ``data/sle_cd19_cart.toml``; this module only
 declares names, units and meanings so that a parameter file can be checked on load.
 Parameters after :data:`N_FILE_PARAMETERS` in the RHS vector are *derived* per patient
-from its pre-treatment steady state (see :mod:`immunoreset.model._steady_state`).
+from its pre-treatment steady state (see :func:`immunoreset.model.equilibrium`).
 """
 
 from __future__ import annotations

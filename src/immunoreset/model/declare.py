@@ -116,9 +116,16 @@ class pos(sp.Function):
 
 
 class smax(sp.Function):
-    """``max(a, b)``; the derivative of the active branch (``a`` on a tie)."""
+    """``max(a, b)``; the derivative of the active branch (``a`` on a tie: write
+    ``smax(0, u)`` for a floor whose derivative is 0 at the kink, ``pos(u)`` for 1)."""
 
     nargs = 2
+
+    @classmethod
+    def eval(cls, a: Expr, b: Expr) -> Expr | None:
+        if a.is_Number and b.is_Number:
+            return sp.Max(a, b)
+        return None
 
     def fdiff(self, argindex: int = 1) -> Expr:
         a, b = self.args
@@ -130,6 +137,12 @@ class smin(sp.Function):
     """``min(a, b)``; the derivative of the active branch (``b`` on a tie)."""
 
     nargs = 2
+
+    @classmethod
+    def eval(cls, a: Expr, b: Expr) -> Expr | None:
+        if a.is_Number and b.is_Number:
+            return sp.Min(a, b)
+        return None
 
     def fdiff(self, argindex: int = 1) -> Expr:
         a, b = self.args

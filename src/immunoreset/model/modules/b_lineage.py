@@ -20,7 +20,7 @@ from immunoreset.model.declare import (
     e,
     hill,
     k,
-    pos,
+    smax,
     x,
 )
 
@@ -56,8 +56,11 @@ MODULE = Module(
         Expression("blood_b_cells", x.naive_b_blood + x.autoreactive_b_blood,
                    "CD19⁺ B cells in blood (cells/µL)"),
         Expression("marrow_feedback",
-                   1 + k.marrow_feedback_gain * pos(1 - e.blood_b_cells / e.blood_b_reference),
-                   "fold increase of marrow output when blood B cells are low"),
+                   1 + k.marrow_feedback_gain
+                   * smax(0, (e.blood_b_reference - e.blood_b_cells) / e.blood_b_reference),
+                   "fold increase of marrow output when blood B cells are low (written as a "
+                   "difference over the set point: exactly 0 at the set point, where the "
+                   "Jacobian then takes the flat branch)"),
         Expression("autoreactive_stimulation",
                    hill(x.immune_complexes / k.stimulation_half_ic
                         + k.flare_stimulation_gain * x.flare_trigger, k.stimulation_hill),

@@ -26,7 +26,6 @@ from immunoreset.model.declare import (
     Term,
     e,
     k,
-    pos,
     smax,
     smin,
     where,
@@ -39,7 +38,7 @@ ANTIGEN_POOLS = ("b_precursors", "naive_b_blood", "naive_b_tissue", "autoreactiv
 BLOOD_TARGETS = ("naive_b_blood", "autoreactive_b_blood")
 
 _fill = e.lymphocyte_space_fill
-_gap = pos(1 - _fill)
+_gap = smax(0, 1 - _fill)
 _extinct = x.car_t_effector * k.car_t_distribution_volume * e.microlitres_per_litre < e.one_cell
 
 MODULE = Module(

@@ -1,4 +1,10 @@
-"""Pre-treatment steady state of each virtual patient (the active-disease attractor).
+"""Reference: the analytic pre-treatment steady state of the SLE / CD19 CAR-T model.
+
+This was the model's own steady state before the generic search
+(:func:`immunoreset.model.equilibrium`) replaced it; it stays here as an independent
+check of that search on this model.
+
+Pre-treatment steady state of each virtual patient (the active-disease attractor).
 
 A patient's baseline is read from its model state, never sampled beside the model: given
 a parameter vector, the untreated model without flare triggers has (in general) two
@@ -13,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from immunoreset.model._specs import PARAMETER_INDEX as _P
-from immunoreset.model._states import STATE_INDEX as _X
+from immunoreset.model import PARAMETER_INDEX as _P
+from immunoreset.model import STATE_INDEX as _X
 
 __all__ = ["steady_state"]
 
