@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from immunoreset.model import PARAMETER_INDEX, STATE_INDEX
+from immunoreset.model import CompiledModel, default_model
 from immunoreset.population import INVOLVEMENT_DESCRIPTORS
 from immunoreset.therapy import Regimen
 
@@ -58,12 +58,20 @@ MODEL_INSTRUMENTS: tuple[str, ...] = ("sledai_2k", "clinical_sledai", "doris",
                                       "drug_free_doris", "crs_grade")
 
 
-def observables(y: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
+def _model(model: CompiledModel | None) -> CompiledModel:
+    return default_model() if model is None else model
+
+
+def observables(y: np.ndarray, params: np.ndarray, *,
+                model: CompiledModel | None = None) -> dict[str, np.ndarray]:
     """Model read-outs from states ``y`` of shape ``(n_patients, n_days, n_states)``.
 
-    Returns arrays ``(n_patients, n_days)`` in physical units (see :data:`UNITS`).
+    Returns arrays ``(n_patients, n_days)`` in physical units (see :data:`UNITS`). States
+    and parameters are read by name from ``model`` (the SLE / CD19 CAR-T model by default;
+    any composition that contains its states).
     """
-    s = STATE_INDEX
+    model = _model(model)
+    s = model.state_index
 
     def st(name: str) -> np.ndarray:
         return y[:, :, s[name]]
@@ -75,7 +83,7 @@ def observables(y: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
     b_tissue = st("naive_b_tissue") + st("autoreactive_b_tissue")
     b_tissue /= b_tissue[:, :1].copy()  # fraction of the first output day (baseline)
     inflammation = st("inflammation")
-    pga = params[:, None, PARAMETER_INDEX["pga_scale"]] * inflammation
+    pga = params[:, None, model.parameter_index["pga_scale"]] * inflammation
     return {
         "car_t_blood": st("car_t_effector") + st("car_t_memory"),
         "t_cells_blood": st("t_cells"),
@@ -106,21 +114,21 @@ UNITS: dict[str, str] = {
 }
 
 
-def _temperature(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
+def _temperature(il6: np.ndarray, params: np.ndarray, index: Mapping[str, int]) -> np.ndarray:
     """Body temperature (°C) from IL-6 (pg/mL) ``(n_patients, n_days)``: linear in log IL-6
     from 37 °C at the patient's baseline IL-6 to 38 °C at its fever IL-6, at most 41 °C."""
-    base = params[:, None, PARAMETER_INDEX["il6_baseline"]]
-    fever = params[:, None, PARAMETER_INDEX["il6_fever_threshold"]]
+    base = params[:, None, index["il6_baseline"]]
+    fever = params[:, None, index["il6_fever_threshold"]]
     with np.errstate(divide="ignore", invalid="ignore"):
         rise = np.log(np.maximum(il6, 1e-12) / base) / np.log(fever / base)
     return BASELINE_TEMPERATURE_C + FEVER_RISE_C * np.clip(rise, 0.0, 4.0, out=rise)
 
 
-def _support_limits(params: np.ndarray) -> np.ndarray:
+def _support_limits(params: np.ndarray, index: Mapping[str, int]) -> np.ndarray:
     """IL-6 (pg/mL) that reaches organ-support steps 1, 2, 3, ``(n_patients, 1, 3)``: step
     *k* needs the fever IL-6 times ``il6_crs_severity_fold**k``."""
-    fever = params[:, None, PARAMETER_INDEX["il6_fever_threshold"]]
-    fold = params[:, None, PARAMETER_INDEX["il6_crs_severity_fold"]]
+    fever = params[:, None, index["il6_fever_threshold"]]
+    fold = params[:, None, index["il6_crs_severity_fold"]]
     return np.stack([fever * fold**k for k in (1, 2, 3)], axis=-1)
 
 
@@ -137,14 +145,16 @@ def _organ_support(il6: np.ndarray, limits: np.ndarray) -> dict[str, np.ndarray]
             "oxygen": oxygen}
 
 
-def _crs_inputs(il6: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
+def _crs_inputs(il6: np.ndarray, params: np.ndarray,
+                index: Mapping[str, int]) -> dict[str, np.ndarray]:
     """CRS columns of the visit records from IL-6 ``(n_patients, n_days)`` (pg/mL)."""
-    return {"temperature_c": _temperature(il6, params),
-            **_organ_support(il6, _support_limits(params)),
+    return {"temperature_c": _temperature(il6, params, index),
+            **_organ_support(il6, _support_limits(params, index)),
             "fever_masked": np.zeros(il6.shape, dtype=np.int8)}
 
 
-def crs_grades(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
+def crs_grades(il6: np.ndarray, params: np.ndarray, *,
+               model: CompiledModel | None = None) -> np.ndarray:
     """ASTCT CRS grade ``(n_patients, n_days)`` from IL-6 (pg/mL) ``(n_patients, n_days)``.
 
     The same CRS inputs as :func:`visit_table` graded by the same library function
@@ -156,12 +166,13 @@ def crs_grades(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
     """
     from immunoreset.clinical.crs import CRS_FEVER_MIN_C, crs_grade
 
-    temperature = _temperature(il6, params)
+    index = _model(model).parameter_index
+    temperature = _temperature(il6, params, index)
     grade = np.zeros(il6.shape, dtype=np.int8)
     hot = temperature >= CRS_FEVER_MIN_C
     if hot.any():
         rows = np.nonzero(hot)[0]
-        support = _organ_support(il6[hot], _support_limits(params)[rows, 0])
+        support = _organ_support(il6[hot], _support_limits(params, index)[rows, 0])
         grade[hot] = crs_grade(temperature[hot], np.zeros(rows.size, dtype=np.int8),
                                support["hypotension"], support["vasopressors"], support["oxygen"])
     return grade
@@ -169,7 +180,8 @@ def crs_grades(il6: np.ndarray, params: np.ndarray) -> np.ndarray:
 
 def visit_table(obs: Mapping[str, np.ndarray], params: np.ndarray, thresholds: np.ndarray,
                 baseline_inflammation: np.ndarray, regimen: Regimen,
-                patient_ids: Sequence[str], days: np.ndarray) -> pd.DataFrame:
+                patient_ids: Sequence[str], days: np.ndarray, *,
+                model: CompiledModel | None = None) -> pd.DataFrame:
     """Visit records, one row per patient and day, in the clinical visit-table format.
 
     ``obs`` from :func:`observables` (arrays ``(n_patients, n_days)``); ``thresholds``
@@ -196,12 +208,13 @@ def visit_table(obs: Mapping[str, np.ndarray], params: np.ndarray, thresholds: n
     table["antimalarial"] = int(regimen.antimalarial)
     table["immunosuppressant"] = int(regimen.immunosuppressant)
     table["biologic"] = int(regimen.biologic)
-    for key, val in _crs_inputs(obs["il6"], params).items():
+    for key, val in _crs_inputs(obs["il6"], params, _model(model).parameter_index).items():
         table[key] = val.ravel()
     return pd.DataFrame(table)
 
 
-def baseline_sledai_2k(y0: np.ndarray, params: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+def baseline_sledai_2k(y0: np.ndarray, params: np.ndarray, thresholds: np.ndarray, *,
+                       model: CompiledModel | None = None) -> np.ndarray:
     """SLEDAI-2K of the pre-treatment visit of candidates with states ``y0`` ``(n, n_states)``.
 
     Scored by the clinical library from the same visit record as any other visit.
@@ -209,10 +222,11 @@ def baseline_sledai_2k(y0: np.ndarray, params: np.ndarray, thresholds: np.ndarra
     n = y0.shape[0]
     if n == 0:
         return np.zeros(0)
-    obs = observables(y0[:, None, :], params)
-    inflammation = y0[:, STATE_INDEX["inflammation"]]
+    model = _model(model)
+    obs = observables(y0[:, None, :], params, model=model)
+    inflammation = y0[:, model.state_index["inflammation"]]
     visits = visit_table(obs, params, thresholds, inflammation, Regimen("baseline"),
-                         [f"c{i}" for i in range(n)], np.array([0.0]))
+                         [f"c{i}" for i in range(n)], np.array([0.0]), model=model)
     from immunoreset.clinical import score_visits
 
     return score_visits(visits, instruments=["sledai_2k"])["sledai_2k"].to_numpy(dtype=np.float64)

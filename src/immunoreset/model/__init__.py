@@ -16,11 +16,13 @@ from immunoreset.model._parameters import (
     Parameter,
     ParameterSet,
     ParameterSpec,
+    combine_parameter_sets,
     load_parameter_file,
+    module_parameter_file,
     unit_registry,
     write_parameter_file,
 )
-from immunoreset.model._sle import SLE_CD19_CART, default_model
+from immunoreset.model._sle import SLE_CD19_CART, default_model, extend_model
 from immunoreset.model._specs import DERIVED, N_FILE_PARAMETERS, PARAMETER_INDEX, SPECS
 from immunoreset.model._states import StateSpec
 
@@ -72,11 +74,14 @@ __all__ = [
     "StateSpec",
     "build_model",
     "cache_folder",
+    "combine_parameter_sets",
     "default_model",
     "equilibrium",
+    "extend_model",
     "jac",
     "load_parameter_file",
     "load_parameters",
+    "module_parameter_file",
     "rhs",
     "steady_state",
     "unit_registry",

@@ -49,8 +49,12 @@ class ModelSpec:
     name: str
     modules: tuple[str, ...]
     parameters: tuple[ParameterSpec, ...]
+    #: How many of ``parameters`` belong to the base model (the rest to added modules).
+    base_parameters: int = -1
 
     def __post_init__(self) -> None:
+        if self.base_parameters < 0:
+            object.__setattr__(self, "base_parameters", len(self.parameters))
         if not self.name.isidentifier():
             raise InputError(f"model name: got {self.name!r}, expected a Python identifier")
         if not self.modules:
@@ -62,7 +66,7 @@ class ModelSpec:
         names = {p.name for p in self.parameters}
         new = tuple(p for p in parameters if p.name not in names)
         return ModelSpec(self.name, self.modules + tuple(str(m) for m in extra),
-                         self.parameters + new)
+                         self.parameters + new, self.base_parameters)
 
     def source_paths(self) -> tuple[Path, ...]:
         """The source file of each module."""
@@ -147,6 +151,19 @@ class CompiledModel:
     spec: ModelSpec
     source_file: Path
     generated: ModuleType = field(repr=False)
+
+    def __reduce__(self) -> tuple[Any, tuple[ModelSpec]]:
+        # Processes share a model by its spec: each rebuilds (loads) it from the cache.
+        return build_model, (self.spec,)
+
+    def check_parameters(self, names: Sequence[str]) -> None:
+        """Refuse a parameter set whose names are not this model's file parameters."""
+        if tuple(names) != self.parameter_names:
+            missing = [n for n in self.parameter_names if n not in names]
+            extra = [n for n in names if n not in self.parameter_names]
+            what = (f"missing {missing[0]!r}" if missing else f"unknown {extra[0]!r}" if extra
+                    else "in another order")
+            raise InputError(f"parameters do not match model {self.name}: {what}")
 
     @property
     def name(self) -> str:

@@ -41,7 +41,9 @@ __all__ = [
     "Parameter",
     "ParameterSet",
     "ParameterSpec",
+    "combine_parameter_sets",
     "load_parameter_file",
+    "module_parameter_file",
     "unit_registry",
     "write_parameter_file",
 ]
@@ -267,6 +269,50 @@ def load_parameter_file(path: str | Path | None, specs: Sequence[ParameterSpec],
     meta = doc.get("meta", {})
     return ParameterSet(specs=tuple(specs), parameters=tuple(params),
                         name=str(meta.get("name", label)), provenance=dict(meta))
+
+
+def module_parameter_file(path: str | Path) -> ParameterSet:
+    """Load the parameter file of a model module that the core specs do not declare.
+
+    Each entry declares its parameter: ``name``, ``value``, ``unit`` (the canonical unit:
+    the module's maths is checked against it), ``meaning``, ``source``, ``status`` (and
+    ``reason`` when assumed); the specs are read from the file itself.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"parameter file {str(p)!r} does not exist")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"parameter file {p.name}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"parameter file {p.name}: malformed TOML ({exc})") from None
+    specs = []
+    for i, entry in enumerate(doc.get("parameter", [])):
+        for key in ("name", "unit", "meaning"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise InputError(f"parameter file {p.name}: parameter[{i}].{key}: missing "
+                                 "(a module parameter declares its name, unit and meaning)")
+        specs.append(ParameterSpec(entry["name"], entry["unit"], entry["meaning"]))
+    if not specs:
+        raise InputError(f"parameter file {p.name}: no [[parameter]] entries")
+    return load_parameter_file(p, specs)
+
+
+def combine_parameter_sets(first: ParameterSet, *more: ParameterSet) -> ParameterSet:
+    """One parameter set of ``first`` followed by ``more`` (names must not repeat)."""
+    specs, params = list(first.specs), list(first.parameters)
+    seen = {s.name for s in specs}
+    for extra in more:
+        for s, p in zip(extra.specs, extra.parameters, strict=True):
+            if s.name in seen:
+                raise InputError(f"parameter {s.name}: defined in {first.name} and {extra.name}")
+            seen.add(s.name)
+            specs.append(s)
+            params.append(p)
+    return ParameterSet(specs=tuple(specs), parameters=tuple(params),
+                        name="+".join([first.name, *(m.name for m in more)]),
+                        provenance=dict(first.provenance))
 
 
 def write_parameter_file(parameters: ParameterSet, path: str | Path, *,

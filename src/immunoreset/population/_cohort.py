@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from immunoreset.errors import InputError
-from immunoreset.model import STATE_INDEX, ParameterSet, steady_state
+from immunoreset.model import CompiledModel, ParameterSet, default_model, equilibrium
 from immunoreset.population._criteria import InclusionCriteria
 from immunoreset.population._profile import (
     ERLANGEN_INVOLVEMENT,
@@ -87,6 +87,8 @@ class Cohort:
     flares: tuple[tuple[tuple[float, float], ...], ...]
     plausible: np.ndarray
     candidates: np.ndarray
+    #: The model the patients are states and parameters of (layout, RHS, Jacobian).
+    model: CompiledModel = field(default_factory=default_model)
 
     def __len__(self) -> int:
         return len(self.patient_id)
@@ -97,19 +99,19 @@ class Cohort:
         return Cohort(tuple(self.patient_id[i] for i in idx), tuple(self.sex[i] for i in idx),
                       self.age[idx], self.height_cm[idx], self.weight_kg[idx], self.params[idx],
                       self.y0[idx], self.thresholds[idx], tuple(self.flares[i] for i in idx),
-                      self.plausible[idx], self.candidates[idx])
+                      self.plausible[idx], self.candidates[idx], self.model)
 
     def covariates(self) -> dict[str, np.ndarray]:
         """Covariates and baseline read-outs, one entry per column."""
         y = self.y0
+        s = self.model.state_index
         return {
             "sex": np.array(self.sex), "age": self.age, "height_cm": self.height_cm,
             "weight_kg": self.weight_kg,
-            "baseline_anti_dsdna": y[:, STATE_INDEX["anti_dsdna"]],
-            "baseline_c3": y[:, STATE_INDEX["c3"]],
-            "baseline_proteinuria": y[:, STATE_INDEX["proteinuria"]],
-            "baseline_b_cells_blood": y[:, STATE_INDEX["naive_b_blood"]]
-            + y[:, STATE_INDEX["autoreactive_b_blood"]],
+            "baseline_anti_dsdna": y[:, s["anti_dsdna"]],
+            "baseline_c3": y[:, s["c3"]],
+            "baseline_proteinuria": y[:, s["proteinuria"]],
+            "baseline_b_cells_blood": y[:, s["naive_b_blood"]] + y[:, s["autoreactive_b_blood"]],
             "n_flare_triggers": np.array([len(f) for f in self.flares]),
             "plausible": self.plausible, "candidates_drawn": self.candidates,
         }
@@ -185,15 +187,19 @@ class _ThresholdLaw:
 
 
 def _select(rngs: Sequence[np.random.Generator], parameters: ParameterSet, spec: CohortSpec,
-            *, variability: bool, fixed: Sequence[Sequence[str]] | None = None,
+            *, variability: bool, model: CompiledModel,
+            fixed: Sequence[Sequence[str]] | None = None,
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Draw candidates (parameters and organ profile) per patient, in rounds, until each
     meets the inclusion criteria; returns params, y0, thresholds, accepted, candidates."""
     n = len(rngs)
-    var = Variability.from_parameters(parameters, spec.correlations)
+    model.check_parameters(list(parameters))
+    var = Variability.from_parameters(parameters, spec.correlations,
+                                      n_derived=len(model.derived_names),
+                                      n_base=model.spec.base_parameters)
     law = _ThresholdLaw.of(parameters, spec.involvement)
     params = np.tile(var.typical, (n, 1))
-    y0 = np.full((n, len(STATE_INDEX)), np.nan)
+    y0 = np.full((n, model.n_states), np.nan)
     thresholds = np.full((n, len(INVOLVEMENT_DESCRIPTORS)), np.inf)
     done = np.zeros(n, dtype=bool)
     tries = np.zeros(n, dtype=np.int64)
@@ -203,13 +209,13 @@ def _select(rngs: Sequence[np.random.Generator], parameters: ParameterSet, spec:
             break
         cand = np.array([var.draw(rngs[int(i)]) if variability else var.typical for i in todo])
         th = law.draw([rngs[int(i)] for i in todo], None if fixed is None else [fixed[int(i)] for i in todo])
-        y, full, found = steady_state(cand)
-        ok = spec.inclusion.state_ok(y, full, found)
+        y, full, found = equilibrium(model, cand)
+        ok = spec.inclusion.state_ok(y, full, found, model=model)
         if spec.inclusion.min_sledai_2k is not None and ok.any():
             from immunoreset.diseases import baseline_sledai_2k
 
             sledai = np.full(todo.size, -1.0)
-            sledai[ok] = baseline_sledai_2k(y[ok], full[ok], th[ok])
+            sledai[ok] = baseline_sledai_2k(y[ok], full[ok], th[ok], model=model)
             ok &= sledai >= spec.inclusion.min_sledai_2k
         params[todo] = full
         y0[todo] = y
@@ -228,12 +234,15 @@ def _child_rngs(seed: int | Sequence[int], first: int, n: int) -> list[np.random
 
 
 def sample_cohort(n: int, parameters: ParameterSet, *, seed: int, spec: CohortSpec = CohortSpec(),
-                  first_index: int = 0, id_prefix: str = "vp") -> Cohort:
+                  first_index: int = 0, id_prefix: str = "vp",
+                  model: CompiledModel | None = None) -> Cohort:
     """Draw ``n`` Erlangen-like virtual patients (indices ``first_index`` … ``+ n - 1``).
 
     Patient *i* uses child *i* of ``SeedSequence(seed)``, so any slice of a cohort equals
-    the same slice drawn on its own.
+    the same slice drawn on its own. ``model`` (the SLE / CD19 CAR-T model by default) gives
+    the pre-treatment steady state; ``parameters`` must be its parameter set.
     """
+    model = default_model() if model is None else model
     if not (isinstance(n, int) and n >= 0):
         raise InputError(f"n: got {n!r}, expected an integer >= 0")
     rngs = _child_rngs(seed, first_index, n)
@@ -244,12 +253,13 @@ def sample_cohort(n: int, parameters: ParameterSet, *, seed: int, spec: CohortSp
                        for s, r in zip(sex, rngs, strict=True)])
     weight = np.array([_WEIGHT_KG[s] * np.exp(_WEIGHT_CV * r.standard_normal())
                        for s, r in zip(sex, rngs, strict=True)])
-    params, y0, thresholds, ok, tries = _select(rngs, parameters, spec, variability=True)
+    params, y0, thresholds, ok, tries = _select(rngs, parameters, spec, variability=True,
+                                                model=model)
     flare = _FlareLaw.of(parameters, spec)
     flares = tuple(flare.draw(r) for r in rngs)
     ids = tuple(f"{id_prefix}{first_index + i:07d}" for i in range(n))
     return Cohort(ids, sex, age, height, weight, params, y0,
-                  thresholds, flares, ok, tries)
+                  thresholds, flares, ok, tries, model)
 
 
 # Per-patient sex and age of the five Erlangen patients (Schett ACR 2022 abstract 1651).
@@ -257,8 +267,8 @@ _ERLANGEN = (("P1", "F", 20.0), ("P2", "M", 22.0), ("P3", "F", 22.0), ("P4", "F"
              ("P5", "F", 18.0))
 
 
-def erlangen_patients(parameters: ParameterSet, *, seed: int,
-                      spec: CohortSpec = CohortSpec()) -> Cohort:
+def erlangen_patients(parameters: ParameterSet, *, seed: int, spec: CohortSpec = CohortSpec(),
+                      model: CompiledModel | None = None) -> Cohort:
     """The five Erlangen patients as individual virtual patients ``erlangen_P1`` … ``P5``.
 
     Typical parameter values (no variability; five patients cannot support
@@ -266,9 +276,10 @@ def erlangen_patients(parameters: ParameterSet, *, seed: int,
     reproduces their published baseline SLEDAI-2K. Flare triggers come from their own
     random streams (children of ``SeedSequence([seed, 2022])``).
     """
+    model = default_model() if model is None else model
     rngs = _child_rngs([seed, 2022], 0, len(_ERLANGEN))
     params, y0, thresholds, ok, tries = _select(
-        rngs, parameters, spec, variability=False,
+        rngs, parameters, spec, variability=False, model=model,
         fixed=[NAMED_PROFILES[pid] for pid, _, _ in _ERLANGEN])
     flare = _FlareLaw.of(parameters, spec)
     flares = tuple(flare.draw(r) for r in rngs)
@@ -276,4 +287,4 @@ def erlangen_patients(parameters: ParameterSet, *, seed: int,
     return Cohort(tuple(f"erlangen_{pid}" for pid, _, _ in _ERLANGEN), sex,
                   np.array([a for _, _, a in _ERLANGEN]),
                   np.array([_HEIGHT_CM[s] for s in sex]), np.array([_WEIGHT_KG[s] for s in sex]),
-                  params, y0, thresholds, flares, ok, tries)
+                  params, y0, thresholds, flares, ok, tries, model)

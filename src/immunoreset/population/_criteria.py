@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from immunoreset.errors import InputError
-from immunoreset.model import PARAMETER_INDEX, STATE_INDEX
+from immunoreset.model import CompiledModel, default_model
 
 __all__ = ["InclusionCriteria"]
 
@@ -43,12 +43,15 @@ class InclusionCriteria:
             raise InputError(f"population.inclusion.min_sledai_2k: got {self.min_sledai_2k!r}, "
                              "expected 0-105")
 
-    def state_ok(self, y0: np.ndarray, params: np.ndarray, found: np.ndarray) -> np.ndarray:
-        """Boolean ``(n,)``: the steady-state criteria (without SLEDAI-2K)."""
-        ads = y0[:, STATE_INDEX["anti_dsdna"]]
-        prot = y0[:, STATE_INDEX["proteinuria"]]
-        prot_max = (params[:, PARAMETER_INDEX["proteinuria_normal"]]
-                    + params[:, PARAMETER_INDEX["proteinuria_inflammation_gain"]])
+    def state_ok(self, y0: np.ndarray, params: np.ndarray, found: np.ndarray, *,
+                 model: CompiledModel | None = None) -> np.ndarray:
+        """Boolean ``(n,)``: the steady-state criteria (without SLEDAI-2K); states and
+        parameters read by name from ``model`` (the default model if None)."""
+        model = default_model() if model is None else model
+        s, p = model.state_index, model.parameter_index
+        ads = y0[:, s["anti_dsdna"]]
+        prot = y0[:, s["proteinuria"]]
+        prot_max = params[:, p["proteinuria_normal"]] + params[:, p["proteinuria_inflammation_gain"]]
         with np.errstate(invalid="ignore"):
             return (found & (ads >= self.min_anti_dsdna_iu_per_ml)
                     & (prot > self.min_proteinuria_g_per_day)

@@ -9,7 +9,7 @@ its Cholesky factor.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,13 +44,22 @@ class Variability:
     typical: np.ndarray
     omega: np.ndarray
     cholesky: np.ndarray
+    #: Standard normals drawn per patient for the base model's vector (its parameters
+    #: and the derived slots, as before any module was added) and for the parameters of
+    #: added modules, drawn after them only where one of those varies. So composing a
+    #: module without variability leaves every patient's random stream as it was.
+    base_draws: int = -1
+    extra: slice = field(default_factory=lambda: slice(0, 0))
 
     @classmethod
     def from_parameters(cls, parameters: ParameterSet,
-                        correlations: Sequence[Correlation] = ()) -> Variability:
-        """Variability of ``parameters`` (RHS vector incl. derived slots) with correlations."""
-        typical = np.concatenate([parameters.vector(), np.zeros(len(DERIVED))])
-        omega = np.concatenate([parameters.iiv_omegas(), np.zeros(len(DERIVED))])
+                        correlations: Sequence[Correlation] = (), *,
+                        n_derived: int = len(DERIVED), n_base: int | None = None) -> Variability:
+        """Variability of ``parameters`` (RHS vector incl. ``n_derived`` derived slots) with
+        correlations; the first ``n_base`` parameters are the base model's (all if None),
+        the rest belong to added modules."""
+        typical = np.concatenate([parameters.vector(), np.zeros(n_derived)])
+        omega = np.concatenate([parameters.iiv_omegas(), np.zeros(n_derived)])
         corr = np.eye(typical.size)
         for c in correlations:
             i, j = PARAMETER_INDEX[c.first], PARAMETER_INDEX[c.second]
@@ -63,9 +72,21 @@ class Variability:
         except np.linalg.LinAlgError:
             raise InputError("population.correlation: the correlations do not form a valid "
                              "(positive-definite) correlation matrix") from None
-        return cls(typical, omega, chol)
+        n_file = len(parameters)
+        base = n_file if n_base is None else n_base
+        return cls(typical, omega, chol, base + n_derived, slice(base, n_file))
 
     def draw(self, rng: np.random.Generator) -> np.ndarray:
         """One parameter vector, shape ``(n_parameters,)``."""
-        z = self.cholesky @ rng.standard_normal(self.typical.size)
-        return self.typical * np.exp(self.omega * z)
+        size = self.typical.size
+        if self.base_draws < 0 or self.base_draws == size:
+            z = rng.standard_normal(size)
+        else:
+            base = rng.standard_normal(self.base_draws)
+            z = np.zeros(size)
+            n_extra = self.extra.stop - self.extra.start
+            z[: self.extra.start] = base[: self.extra.start]
+            z[self.extra.stop:] = base[self.extra.start:]
+            if np.any(self.omega[self.extra] > 0.0):
+                z[self.extra] = rng.standard_normal(n_extra)
+        return self.typical * np.exp(self.omega * (self.cholesky @ z))

@@ -11,7 +11,6 @@ import pandas as pd
 from immunoreset.clinical import score_visits
 from immunoreset.diseases import MODEL_INSTRUMENTS, crs_grades, observables, visit_table
 from immunoreset.engine import EventSchedule, SolverSettings, SolveStatus, solve_batch
-from immunoreset.model import PARAMETER_INDEX, STATE_INDEX, jac, rhs
 from immunoreset.population import Cohort
 from immunoreset.therapy import Regimen
 
@@ -54,12 +53,14 @@ def patient_events(cohort: Cohort, regimen: Regimen, *, flares: bool = True,
                    ) -> list[list[tuple[float, int, float]]]:
     """Per patient, the sorted state jumps ``(day, state_index, amount)``: the regimen's
     doses (dosed by the patient's body size), its flare triggers and any ``extra`` jumps."""
-    v_dist = cohort.params[:, PARAMETER_INDEX["car_t_distribution_volume"]]
-    fl = STATE_INDEX["flare_trigger"]
+    model = cohort.model
+    v_dist = cohort.params[:, model.parameter_index["car_t_distribution_volume"]]
+    fl = model.state_index["flare_trigger"]
     lists = []
     for i in range(len(cohort)):
         ev = regimen.events(height_cm=float(cohort.height_cm[i]), weight_kg=float(cohort.weight_kg[i]),
-                            car_t_distribution_volume_l=float(v_dist[i]))
+                            car_t_distribution_volume_l=float(v_dist[i]),
+                            state_index=model.state_index)
         if flares:
             ev += [(d, fl, a) for d, a in cohort.flares[i]]
         if extra is not None:
@@ -89,15 +90,17 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     n = len(cohort)
     events = EventSchedule.from_lists(patient_events(cohort, regimen, flares=flares, extra=extra_events))
     start = cohort.y0 if y0 is None else y0
-    sol = solve_batch(rhs, np.nan_to_num(start, nan=0.0), cohort.params, days, t0=float(days[0]),
-                      events=events, settings=settings, jac=jac, n_threads=n_threads)
+    model = cohort.model
+    sol = solve_batch(model.rhs, np.nan_to_num(start, nan=0.0), cohort.params, days,
+                      t0=float(days[0]), events=events, settings=settings, jac=model.jac,
+                      n_threads=n_threads)
     status = np.where(cohort.plausible, sol.status, np.int8(SolveStatus.NONFINITE)).astype(np.int8)
     y = sol.y  # in place: (n_patients, n_days, n_states) is the largest array of a run
     y[np.isinf(y)] = np.nan
     np.maximum(y, 0.0, out=y)  # NaN stays NaN
-    obs = observables(y, cohort.params)
+    obs = observables(y, cohort.params, model=model)
     values = dict(obs)
-    baseline_inf = cohort.y0[:, STATE_INDEX["inflammation"]]
+    baseline_inf = cohort.y0[:, model.state_index["inflammation"]]
     ok = status == SolveStatus.OK
     if score_days is None:
         cols = np.arange(days.size)
@@ -110,10 +113,11 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     scores = {k: np.full((n, days.size), np.nan) for k in MODEL_INSTRUMENTS}
     if ok.any():
         idx = np.flatnonzero(ok)
-        scores["crs_grade"][idx] = crs_grades(obs["il6"][idx], cohort.params[idx])
+        scores["crs_grade"][idx] = crs_grades(obs["il6"][idx], cohort.params[idx], model=model)
         sub = {k: v[np.ix_(idx, cols)] for k, v in obs.items()}
         visits = visit_table(sub, cohort.params[idx], cohort.thresholds[idx], baseline_inf[idx],
-                             regimen, [cohort.patient_id[i] for i in idx], days[cols])
+                             regimen, [cohort.patient_id[i] for i in idx], days[cols],
+                             model=model)
         scored = score_visits(visits, instruments=visit_instruments)
         for k in visit_instruments:
             scores[k][np.ix_(idx, cols)] = scored[k].to_numpy(dtype=np.float64).reshape(idx.size, cols.size)

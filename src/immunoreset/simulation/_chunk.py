@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from immunoreset.model import build_model
 from immunoreset.population import erlangen_patients, sample_cohort
 from immunoreset.simulation._arm import READOUT_SCORE_DAYS, patient_readouts, simulate_arm
 from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
@@ -41,12 +42,13 @@ def solve_chunk(spec: StudySpec, chunk: str, *, chunk_size: int, save: str) -> C
     """Simulate chunk ``chunk`` of ``spec`` (see module docstring)."""
     if save not in SAVE_MODES:
         raise ValueError(f"save: got {save!r}, expected one of {SAVE_MODES}")
+    model = build_model(spec.model)
     if chunk == NAMED_CHUNK:
-        cohort = erlangen_patients(spec.parameters, seed=spec.seed, spec=spec.cohort)
+        cohort = erlangen_patients(spec.parameters, seed=spec.seed, spec=spec.cohort, model=model)
     else:
         start = int(chunk) * chunk_size
         cohort = sample_cohort(min(chunk_size, spec.n - start), spec.parameters, seed=spec.seed,
-                               spec=spec.cohort, first_index=start)
+                               spec=spec.cohort, first_index=start, model=model)
     cov = pd.DataFrame({"patient_id": list(cohort.patient_id), **cohort.covariates()})
     if save == "full":
         keep = np.ones(spec.days.size, dtype=bool)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from immunoreset.errors import InputError
-from immunoreset.model import default_model
+from immunoreset.model import build_model
 from immunoreset.population import Cohort, erlangen_patients, sample_cohort
 from immunoreset.simulation._arm import patient_events
 from immunoreset.simulation._spec import StudySpec
@@ -32,8 +32,9 @@ def study_patient(spec: StudySpec, patient_id: str) -> Cohort:
             raise InputError(f"--patient: got {patient_id!r}, but the study has virtual patients "
                              f"vp0000000 to vp{spec.n - 1:07d}")
         return sample_cohort(1, spec.parameters, seed=spec.seed, spec=spec.cohort,
-                             first_index=index)
-    named = erlangen_patients(spec.parameters, seed=spec.seed, spec=spec.cohort)
+                             first_index=index, model=build_model(spec.model))
+    named = erlangen_patients(spec.parameters, seed=spec.seed, spec=spec.cohort,
+                              model=build_model(spec.model))
     if spec.include_erlangen and patient_id in named.patient_id:
         return named.subset([named.patient_id.index(patient_id)])
     known = "vpNNNNNNN" + (", " + ", ".join(named.patient_id) if spec.include_erlangen else "")
@@ -53,5 +54,5 @@ def export_patient(spec: StudySpec, patient_id: str, arm: str, *, fmt: str = "sb
     from immunoreset.model._sbml import to_sbml
 
     events = patient_events(cohort, spec.arms[arm])[0]
-    return to_sbml(default_model(), cohort.params[0], cohort.y0[0], events, patient=patient_id,
+    return to_sbml(cohort.model, cohort.params[0], cohort.y0[0], events, patient=patient_id,
                    arm=arm)

@@ -12,18 +12,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from immunoreset.model import rhs
+from immunoreset.model import CompiledModel, default_model
 
 __all__ = ["solve_patient_scipy"]
 
 
 def solve_patient_scipy(y0: np.ndarray, params: np.ndarray, t_save: np.ndarray,
                         events: Sequence[tuple[float, int, float]], *, method: str = "Radau",
-                        rtol: float = 1e-10, atol: float = 1e-12) -> np.ndarray:
+                        rtol: float = 1e-10, atol: float = 1e-12,
+                        model: CompiledModel | None = None) -> np.ndarray:
     """Solve one patient; returns states at ``t_save``, shape ``(n_times, n_states)``.
 
-    ``events``: ``(day, state_index, amount)`` jumps, applied before integrating onward.
+    ``events``: ``(day, state_index, amount)`` jumps, applied before integrating onward;
+    ``model``: the default model if None.
     """
+    rhs = (default_model() if model is None else model).rhs
     from scipy.integrate import solve_ivp  # imported here: only tests and benchmarks need it
 
     y = np.array(y0, dtype=np.float64)

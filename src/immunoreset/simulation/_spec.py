@@ -9,7 +9,7 @@ import numpy as np
 
 from immunoreset.engine import SolverSettings
 from immunoreset.errors import InputError
-from immunoreset.model import ParameterSet
+from immunoreset.model import SLE_CD19_CART, ModelSpec, ParameterSet
 from immunoreset.population import CohortSpec
 from immunoreset.report import Marker
 from immunoreset.simulation._arm import DEFAULT_DAYS, DEFAULT_SOLVER
@@ -50,8 +50,19 @@ class StudySpec:
     solver: SolverSettings = DEFAULT_SOLVER
     evaluate_targets: bool = False
     markers: Mapping[str, Sequence[Marker]] | None = None
+    #: The composed model (its modules and parameter specs); ``parameters`` must match it.
+    model: ModelSpec = SLE_CD19_CART
 
     def __post_init__(self) -> None:
+        names = tuple(self.parameters)
+        expected = tuple(p.name for p in self.model.parameters)
+        if names != expected:
+            missing = [n for n in expected if n not in names]
+            extra = [n for n in names if n not in expected]
+            raise InputError(
+                f"parameters: do not match model {self.model.name} ("
+                + (f"missing {missing[0]!r}" if missing else f"unknown {extra[0]!r}" if extra
+                   else "another order") + ")")
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 0:
             raise InputError(f"n: got {self.n!r}, expected an integer >= 0")
         if self.n == 0 and not self.include_erlangen:

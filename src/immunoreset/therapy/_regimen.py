@@ -9,11 +9,11 @@ on the therapy, so a regimen shifted by k days shifts every output by k days.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from immunoreset.errors import InputError
-from immunoreset.model import STATE_INDEX
 
 __all__ = [
     "CarTProduct",
@@ -142,15 +142,20 @@ class Regimen:
         _check_positive(f"{self.name}.prednisone_mg_per_day", self.prednisone_mg_per_day,
                         allow_zero=True)
 
-    def events(self, *, height_cm: float, weight_kg: float,
-               car_t_distribution_volume_l: float) -> list[tuple[float, int, float]]:
-        """State jumps ``(day, state_index, amount)`` for one patient, sorted by day."""
+    def events(self, *, height_cm: float, weight_kg: float, car_t_distribution_volume_l: float,
+               state_index: Mapping[str, int] | None = None) -> list[tuple[float, int, float]]:
+        """State jumps ``(day, state_index, amount)`` for one patient, sorted by day; the
+        dosed states are found by name in ``state_index`` (the default model's if None)."""
+        if state_index is None:
+            from immunoreset.model import default_model
+
+            state_index = default_model().state_index
         events: list[tuple[float, int, float]] = []
         for dose in self.lymphodepletion.doses:
-            events.append((dose.day, STATE_INDEX[dose.state], dose.amount_mg_per_m2))
+            events.append((dose.day, state_index[dose.state], dose.amount_mg_per_m2))
         if self.car_t is not None:
             cells_per_ul = self.car_t.cells(weight_kg) / (car_t_distribution_volume_l * 1e6)
-            events.append((self.car_t.day, STATE_INDEX["car_t_effector"], cells_per_ul))
+            events.append((self.car_t.day, state_index["car_t_effector"], cells_per_ul))
         events.sort(key=lambda e: (e[0], e[1]))
         return events
 
