@@ -26,6 +26,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from immunoreset.model._compose import SymbolicModel
+from immunoreset.model.declare import pos
 
 __all__ = ["generate_source"]
 
@@ -191,8 +192,11 @@ def generate_source(model: SymbolicModel, *, key: str) -> str:
     names = _Names(model)
     states = [sp.Symbol(n, real=True) for n in model.state_names]
     n = len(states)
-    f = list(model.derivatives)
-    f_ss = list(model.steady_state_derivatives())
+    # Each derivative collected on its own state (as read: clamped or not), so the losses
+    # of a pool cost one multiplication, (k1 + k2 + ...) * x, not one per term.
+    own = [pos(s) if st.clamped else s for s, st in zip(states, model.states, strict=True)]
+    f = [sp.collect(fi, o) for fi, o in zip(model.derivatives, own, strict=True)]
+    f_ss = [sp.collect(fi, o) for fi, o in zip(model.steady_state_derivatives(), own, strict=True)]
     zero_j = [f"for i in range({n}):", f"    for j in range({n}):", "        J[i, j] = 0.0"]
     out = [_HEADER.format(
         modules=tuple(m.name for m in model.modules), key=key, name=model.name,
