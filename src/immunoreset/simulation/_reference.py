@@ -50,14 +50,18 @@ def solve_patient_scipy(y0: np.ndarray, params: np.ndarray, t_save: np.ndarray,
         if np.isclose(t_save[mask][:1], t).any():  # value at a segment start, after its jumps
             out[np.flatnonzero(mask)[0]] = y
         if b > t:
-            sol = solve_ivp(f, (t, b), y, method=method, rtol=rtol, atol=atol,
-                            t_eval=t_save[mask & (t_save > t)], dense_output=False)
+            # One solve per segment: its end (the next event, or the last day) is always
+            # evaluated, and kept in the output only where it is a save time.
+            inside = mask & (t_save > t)
+            saved = t_save[inside]
+            ends_on_save = saved.size > 0 and saved[-1] == b
+            t_eval = saved if ends_on_save else np.append(saved, b)
+            sol = solve_ivp(f, (t, b), y, method=method, rtol=rtol, atol=atol, t_eval=t_eval,
+                            dense_output=False)
             if not sol.success:
                 raise RuntimeError(f"scipy {method} failed: {sol.message}")
-            out[mask & (t_save > t)] = sol.y.T
-            end = solve_ivp(f, (t, b), y, method=method, rtol=rtol, atol=atol,
-                            t_eval=[b]) if (sol.t.size == 0 or sol.t[-1] < b) else sol
-            y = end.y[:, -1].copy()
+            out[inside] = sol.y.T[: saved.size]
+            y = sol.y[:, -1].copy()
             t = b
     while k < len(evs) and evs[k][0] <= t:
         y[int(evs[k][1])] += evs[k][2]
