@@ -1,5 +1,5 @@
 """``immunoreset simulate CONFIG.toml --out DIR [--n N] [--workers W] [--chunk-size C]
-[--scheduler ADDRESS] [--resume] [--save summary|visits|full]``."""
+[--seed S] [--scheduler ADDRESS] [--resume] [--save summary|visits|full]``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("config", help="study configuration (TOML); see examples/simulate/ and examples/populations/")
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty, or hold a .work folder with --resume)")
     p.add_argument("--n", type=int, default=None, help="virtual patients per arm (overrides run.n)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (overrides run.seed)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: threads in this process)")
     p.add_argument("--chunk-size", type=int, default=None, help="patients per chunk (default run.chunk_size or 250)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
@@ -23,11 +24,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     from immunoreset.simulation import RunOptions, load_study_config, run_study
 
-    spec, config, options = load_study_config(args.config, n=args.n)
+    spec, config, options = load_study_config(args.config, n=args.n, seed=args.seed)
     options = RunOptions(chunk_size=args.chunk_size or options.chunk_size, workers=args.workers,
                          scheduler=args.scheduler, resume=args.resume, save=args.save or options.save)
     command = " ".join(["immunoreset simulate", args.config, "--out", args.out]
                        + ([f"--n {args.n}"] if args.n is not None else [])
+                       + ([f"--seed {args.seed}"] if args.seed is not None else [])
                        + [f"--workers {options.workers}", f"--chunk-size {options.chunk_size}",
                           f"--save {options.save}"]
                        + ([f"--scheduler {args.scheduler}"] if args.scheduler else [])

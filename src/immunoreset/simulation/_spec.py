@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -35,7 +36,10 @@ class StudySpec:
 
     ``n`` virtual patients per arm (plus the five named Erlangen patients when
     ``include_erlangen``), every arm over the same (paired) patients; daily solution over
-    ``days``; ``visit_days`` are written with ``save="visits"``.
+    ``days``; ``visit_days`` are written with ``save="visits"``. ``labels``: display
+    label per arm (reports; default the arm name). ``model_modules`` and
+    ``model_parameter_files``: extra model files named in the config's ``[model]`` table
+    (carried for the model layer).
     """
 
     title: str
@@ -50,6 +54,9 @@ class StudySpec:
     solver: SolverSettings = DEFAULT_SOLVER
     evaluate_targets: bool = False
     markers: Mapping[str, Sequence[Marker]] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    model_modules: tuple[Path, ...] = ()
+    model_parameter_files: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 0:
@@ -60,6 +67,9 @@ class StudySpec:
             raise InputError(f"seed: got {self.seed!r}, expected an integer >= 0")
         if not self.arms:
             raise InputError("arms: expected at least one arm")
+        unknown = sorted(set(self.labels) - set(self.arms))
+        if unknown:
+            raise InputError(f"labels: got a label for {unknown[0]!r}, expected arm names")
         outside = [d for d in self.visit_days if d < self.days[0] or d > self.days[-1]]
         if outside:
             raise InputError(f"visit_days: day {outside[0]} is outside the simulated days "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import math
 import sys
 import time
 from collections.abc import Mapping
@@ -26,8 +25,8 @@ from immunoreset.clinical import BILAG_COLUMNS, score_visits
 from immunoreset.diseases import visit_table
 from immunoreset.io import RunDirectory, build_manifest, write_csv, write_manifest, write_table
 from immunoreset.model import STATE_INDEX, ParameterSet, load_parameters
-from immunoreset.population import Cohort, sample_cohort
-from immunoreset.simulation import DEFAULT_SOLVER, ArmResult, simulate_arm
+from immunoreset.population import Cohort, check_inclusion_satisfiable, sample_cohort
+from immunoreset.simulation import ArmResult, simulate_arm
 from immunoreset.trial._analysis import (
     difference_table,
     endpoint_table,
@@ -54,9 +53,9 @@ BASELINE_DAY = -7
 
 
 def _days(spec: TrialSpec) -> np.ndarray:
-    first_dose = min((d.day for a in spec.arms for d in a.lymphodepletion.doses), default=0.0)
-    start = min(BASELINE_DAY, math.floor(first_dose) - 1)
-    return np.arange(start, spec.schedule.follow_up_days + 1, dtype=np.float64)
+    """Simulated days: from the baseline visit ``schedule.first_day`` (before every dose;
+    checked by the spec) to the end of follow-up."""
+    return np.arange(spec.schedule.first_day, spec.schedule.follow_up_days + 1, dtype=np.float64)
 
 
 def _visit_scores(result: ArmResult, cohort: Cohort, visits: tuple[int, ...],
@@ -107,7 +106,7 @@ def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_pe
     for cohorts in _cohorts(spec, parameters, seed, n_per_arm):
         for arm in spec.arms:
             cohort = cohorts[arm.name]
-            res = simulate_arm(cohort, arm.regimen, arm=arm.name, days=days)
+            res = simulate_arm(cohort, arm.regimen, arm=arm.name, days=days, settings=spec.solver)
             scores = None
             if {"lldas", "sri4"} & set(spec.endpoints):
                 scores = _visit_scores(res, cohort, spec.schedule.visits)
@@ -132,7 +131,7 @@ def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_pe
 
 
 def _parameters(spec: TrialSpec) -> ParameterSet:
-    p = load_parameters()
+    p = load_parameters(spec.parameter_file)
     if spec.parameter_values:
         p = p.with_values(dict(spec.parameter_values), source=f"trial spec {spec.name}")
     return p
@@ -263,10 +262,11 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True) -> TrialRe
         spec = load_trial_spec(spec)
     t0 = time.perf_counter()
     parameters = _parameters(spec)
+    check_inclusion_satisfiable(parameters, spec.population.cohort, seed=spec.seed)
     n = spec.population.n_per_arm
     n_rep = spec.replicates.n_per_arm or n
     total = len(spec.arms) * (n + spec.replicates.n * n_rep)
-    bar = tqdm(total=total, unit="patient", desc=f"trial {spec.name}",
+    bar = tqdm(total=total, unit="arm-patient", desc=f"trial {spec.name}",
                disable=not (progress and sys.stderr.isatty()))
     patients = simulate_trial(spec, parameters, seed=spec.seed, n_per_arm=n, bar=bar)
     t_sim = time.perf_counter() - t0
@@ -296,7 +296,7 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True) -> TrialRe
     failed = patients.groupby("arm", observed=True)[FAILED.name].sum().astype(int).to_dict()
     manifest = build_manifest(
         command=f"immunoreset.run_trial({spec.source or spec.name!r})", seed=spec.seed,
-        config=_config(spec), solver_settings=asdict(DEFAULT_SOLVER), timings=timings,
+        config=_config(spec), solver_settings=asdict(spec.solver), timings=timings,
         extra={"trial": spec.name, "n_per_arm": n, "paired": spec.paired,
                "reference_arm": spec.reference, "n_failed_by_arm": failed,
                "parameter_set": parameters.name,
