@@ -143,13 +143,20 @@ def key_results_table(
         add("Virtual patients", "n", {a: f"{int(counts.get(a, 0)):,}" for a in arms})
         status_column = next((c for c in ("solver_status", "status") if c in patients.columns), None)
         if status_column is not None:
-            failed = patients[status_column].astype(str) != "ok"
-            cells = {}
-            for a in arms:
-                in_arm = patients["arm"].astype(str) == a
-                k, n = int((failed & in_arm).sum()), int(in_arm.sum())
-                cells[a] = f"{k} ({100 * k / n:.1f}%)" if n else "–"
-            add("Solver failures", "n (% of arm)", cells)
+            status = patients[status_column].astype(str)
+            not_eligible = status == "not_eligible"
+            failed = (status != "ok") & ~not_eligible
+            for measure, mask, always in (("Solver failures", failed, True),
+                                          ("Not eligible (no candidate met inclusion)",
+                                           not_eligible, False)):
+                if not (always or mask.any()):
+                    continue
+                cells = {}
+                for a in arms:
+                    in_arm = patients["arm"].astype(str) == a
+                    k, n = int((mask & in_arm).sum()), int(in_arm.sum())
+                    cells[a] = f"{k} ({100 * k / n:.1f}%)" if n else "–"
+                add(measure, "n (% of arm)", cells)
     else:
         counts = trajectories.groupby(trajectories["arm"].astype(str))["patient_id"].nunique()
         add("Virtual patients", "n", {a: f"{int(counts.get(a, 0)):,}" for a in arms})

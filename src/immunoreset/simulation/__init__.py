@@ -5,11 +5,13 @@ from immunoreset.simulation._arm import (
     B_CELL_RETURN_CELLS_PER_UL,
     DEFAULT_DAYS,
     DEFAULT_SOLVER,
+    NOT_ELIGIBLE,
     ArmResult,
     b_cell_return_days,
     patient_events,
     patient_readouts,
     simulate_arm,
+    status_names,
 )
 from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
 from immunoreset.simulation._config import load_study_config
@@ -29,6 +31,7 @@ __all__ = [
     "DEFAULT_VISIT_DAYS",
     "FAULT_ENV",
     "NAMED_CHUNK",
+    "NOT_ELIGIBLE",
     "SAVE_MODES",
     "TRAJECTORY_VARIABLES",
     "ArmResult",
@@ -43,4 +46,5 @@ __all__ = [
     "simulate_arm",
     "solve_chunk",
     "solve_patient_scipy",
+    "status_names",
 ]

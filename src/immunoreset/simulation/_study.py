@@ -41,7 +41,7 @@ from immunoreset.io import (
     write_csv,
     write_manifest,
 )
-from immunoreset.population import NAMED_PROFILES
+from immunoreset.population import NAMED_PROFILES, check_inclusion_satisfiable
 from immunoreset.report import write_report
 from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
 from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
@@ -209,6 +209,8 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
     ``spec.evaluate_targets`` and ``save="full"``. Returns ``out``."""
     run_dir = RunDirectory(out, resume=options.resume, keep_work_on_error=True)
     run_dir.check()
+    if spec.n:
+        check_inclusion_satisfiable(spec.parameters, spec.cohort, seed=spec.seed)
     client = _connect(options.scheduler)
     t_start = time.perf_counter()
     chunks = _chunk_ids(spec, options.chunk_size)
@@ -230,7 +232,7 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         n_patients = {c: (len(NAMED_PROFILES) if c == NAMED_CHUNK
                           else min(options.chunk_size, spec.n - int(c) * options.chunk_size))
                       for c in todo}
-        bar = tqdm(total=sum(n_patients.values()) * len(arms), unit="patient", desc="simulating",
+        bar = tqdm(total=sum(n_patients.values()) * len(arms), unit="arm-patient", desc="simulating",
                    disable=not (options.progress and sys.stderr.isatty()))
         solved = 0
         for result in _execute(spec, todo, options, client):
@@ -250,7 +252,8 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         patients = PatientColumns(run_dir.path("patients.parquet"), categories={"arm": arms})
         extra: dict[str, Any] = {
             "n_patients": len(patients),
-            "n_failed": int((patients["solver_status"] != "ok").sum()),
+            "n_failed": int((~patients["solver_status"].isin(["ok", "not_eligible"])).sum()),
+            "n_not_eligible": int((patients["solver_status"] == "not_eligible").sum()),
             "failed_by_status": patients["solver_status"].value_counts().to_dict(),
             "chunks_total": len(chunks), "chunks_solved_this_run": solved,
             "chunk_size": options.chunk_size, "workers": options.workers,
