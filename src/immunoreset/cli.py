@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from immunoreset.errors import InputError, SpecDeprecationWarning
+from immunoreset.errors import InputError, RunAdjustedWarning, SpecDeprecationWarning
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters", "schema")
@@ -58,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def collect(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
         if issubclass(category, SpecDeprecationWarning):
             notes.append(f"immunoreset {args.command}: note: {message}")
+        elif issubclass(category, RunAdjustedWarning):  # the run goes on: say so now
+            print(f"immunoreset {args.command}: note: {message}", file=sys.stderr)
         else:
             show(message, category, *rest, **kw)
 

@@ -1,5 +1,5 @@
 """``immunoreset simulate CONFIG.toml --out DIR [--n N] [--workers W] [--chunk-size C]
-[--seed S] [--scheduler ADDRESS] [--resume] [--save summary|visits|full]``."""
+[--seed S] [--scheduler ADDRESS] [--resume | --overwrite] [--save summary|visits|full]``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--chunk-size", type=int, default=None, help="patients per chunk (default run.chunk_size or 250)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
     p.add_argument("--resume", action="store_true", help="keep the finished chunks of a killed run in DIR/.work")
+    p.add_argument("--overwrite", action="store_true", help="discard the unfinished work of an earlier run in DIR/.work")
     p.add_argument("--save", choices=("summary", "visits", "full"), default=None,
                    help="per-patient summaries only, values at the visit days (default), or daily values")
     p.set_defaults(run=run)
@@ -25,15 +26,17 @@ def run(args: argparse.Namespace) -> int:
     from immunoreset.simulation import RunOptions, load_study_config, run_study
 
     spec, config, options = load_study_config(args.config, n=args.n, seed=args.seed)
-    options = RunOptions(chunk_size=args.chunk_size or options.chunk_size, workers=args.workers,
-                         scheduler=args.scheduler, resume=args.resume, save=args.save or options.save)
+    options = RunOptions(chunk_size=options.chunk_size if args.chunk_size is None else args.chunk_size,
+                         workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                         overwrite=args.overwrite, save=args.save or options.save)
     command = " ".join(["immunoreset simulate", args.config, "--out", args.out]
                        + ([f"--n {args.n}"] if args.n is not None else [])
                        + ([f"--seed {args.seed}"] if args.seed is not None else [])
                        + [f"--workers {options.workers}", f"--chunk-size {options.chunk_size}",
                           f"--save {options.save}"]
                        + ([f"--scheduler {args.scheduler}"] if args.scheduler else [])
-                       + (["--resume"] if args.resume else []))
+                       + (["--resume"] if args.resume else [])
+                       + (["--overwrite"] if args.overwrite else []))
     out = run_study(args.out, spec, command=command, config=config, options=options)
     print(f"wrote {out}")
     return 0

@@ -34,16 +34,19 @@ MARKERS = {
 
 
 def reproduce(out: str | Path, *, n: int = 200, seed: int = 1, progress: bool = True,
-              command: str = "reproduce mackensen2022") -> Path:
+              command: str = "reproduce mackensen2022", resume: bool = False,
+              overwrite: bool = False) -> Path:
     """Run the Erlangen reproduction into ``out``; returns the output folder.
 
     ``n`` virtual patients per arm (plus the five named patients), one explicit ``seed``.
     Bad input raises :class:`~immunoreset.errors.InputError` before anything is created.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InputError(f"--n: got {n!r}, expected an integer >= 1")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(f"--seed: got {seed!r}, expected an integer >= 0")
+    from immunoreset.spec import MAX_PATIENTS, MAX_SEED
+
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PATIENTS:
+        raise InputError(f"--n: got {n!r}, expected an integer 1-{MAX_PATIENTS:g}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InputError(f"--seed: got {seed!r}, expected an integer 0-{MAX_SEED}")
     arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
     spec = StudySpec(title="Mackensen 2022 reproduction: CD19 CAR-T in SLE",
                      parameters=load_parameters(), arms=arms, n=n, seed=seed,
@@ -51,4 +54,5 @@ def reproduce(out: str | Path, *, n: int = 200, seed: int = 1, progress: bool = 
     config = {"scenario": "mackensen2022", "n_per_arm": n, "seed": seed,
               "arms": {a: asdict(r) for a, r in arms.items()}, "include_erlangen": True}
     return run_study(out, spec, command=command, config=config,
-                     options=RunOptions(save="full", progress=progress))
+                     options=RunOptions(save="full", progress=progress, resume=resume,
+                                        overwrite=overwrite))

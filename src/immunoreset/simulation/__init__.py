@@ -16,6 +16,12 @@ from immunoreset.simulation._arm import (
 from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
 from immunoreset.simulation._config import load_study_config
 from immunoreset.simulation._reference import solve_patient_scipy
+from immunoreset.simulation._resources import (
+    available_cores,
+    available_memory_bytes,
+    check_study_resources,
+    check_trial_resources,
+)
 from immunoreset.simulation._spec import (
     DEFAULT_VISIT_DAYS,
     SAVE_MODES,
@@ -38,7 +44,11 @@ __all__ = [
     "ChunkOutput",
     "RunOptions",
     "StudySpec",
+    "available_cores",
+    "available_memory_bytes",
     "b_cell_return_days",
+    "check_study_resources",
+    "check_trial_resources",
     "load_study_config",
     "patient_events",
     "patient_readouts",

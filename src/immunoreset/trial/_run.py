@@ -8,6 +8,7 @@ Layers: :func:`run_trial` (spec or TOML path → :class:`TrialResult`) →
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import html
 import sys
@@ -211,18 +212,21 @@ class TrialResult:
     def _repr_html_(self) -> str:
         return self.summary().to_html(escape=True) + f"<p>{html.escape(repr(self))}</p>"
 
-    def write(self, out: str | Path, *, command: str | None = None) -> Path:
+    def write(self, out: str | Path | RunDirectory, *, command: str | None = None) -> Path:
         """Write ``endpoints.csv``, ``differences.csv``, ``patients.parquet``,
         ``km_curves.csv``, ``dose_response.csv`` (dose grids), ``replicates.csv`` and
         ``success.csv`` (replicates), ``report.html`` and ``manifest.json`` into ``out``
-        (atomically; ``out`` must not exist or be empty)."""
-        run_dir = RunDirectory(out)
-        run_dir.check()
+        (atomically; ``out`` must not exist or be empty). ``out`` may be a
+        :class:`~immunoreset.io.RunDirectory` already open (its owner commits it)."""
+        run_dir = out if isinstance(out, RunDirectory) else RunDirectory(out)
+        own = not isinstance(out, RunDirectory)
+        if own:
+            run_dir.check()
         manifest = dict(self.manifest)
         if command is not None:
             manifest["command"] = command
         result = TrialResult(**{**self.__dict__, "manifest": manifest})
-        with run_dir:
+        with run_dir if own else contextlib.nullcontext(run_dir):
             write_csv(self.endpoints, run_dir.path("endpoints.csv"))
             write_csv(self.differences, run_dir.path("differences.csv"))
             write_table(self.patients, run_dir.path("patients.parquet"))
@@ -234,7 +238,7 @@ class TrialResult:
                 write_csv(self.success, run_dir.path("success.csv"))
             run_dir.path("report.html").write_text(result.to_html(), encoding="utf-8")
             write_manifest(manifest, run_dir.path("manifest.json"))
-        return Path(out)
+        return run_dir.out
 
 
 def km_curve_table(curves: Mapping[tuple[str, str], KaplanMeier]) -> pd.DataFrame:
