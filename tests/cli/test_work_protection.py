@@ -99,7 +99,7 @@ def test_too_many_patients_for_the_disk_are_refused_before_any_work(study: Path,
     assert "--n: 1,000,000,000 patients × 1 arms with --save full need about" in err and "of disk" in err
     assert not out.exists()
     assert main(["simulate", str(study), "--out", str(out), "--n", "1000000000000"]) == 2
-    assert "--n: got 1000000000000, expected an integer 0-1e+09" in _err(capsys)
+    assert "--n: got 1000000000000, expected an integer 0-1,000,000,000" in _err(capsys)
 
 
 def test_too_little_memory_is_refused(study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     spec = load_trial_spec(args.spec)
     if args.n is not None:
         if not 1 <= args.n <= MAX_PATIENTS:
-            raise InputError(f"--n: got {args.n}, expected an integer 1-{MAX_PATIENTS:g}")
+            raise InputError(f"--n: got {args.n}, expected an integer 1-{MAX_PATIENTS:,}")
         spec = dataclasses.replace(spec, population=dataclasses.replace(spec.population,
                                                                          n_per_arm=args.n))
     if args.replicates is not None:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             spec.replicates, n=args.replicates))
     if args.seed is not None:
         if not 0 <= args.seed <= MAX_SEED:
-            raise InputError(f"--seed: got {args.seed}, expected an integer 0-{MAX_SEED}")
+            raise InputError(f"--seed: got {args.seed}, expected an integer 0-{MAX_SEED:,}")
         spec = dataclasses.replace(spec, seed=args.seed)
     argv = ["immunoreset", "trial", args.spec, "--out", args.out]
     for flag in ("n", "replicates", "seed"):

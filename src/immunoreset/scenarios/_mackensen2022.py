@@ -44,9 +44,9 @@ def reproduce(out: str | Path, *, n: int = 200, seed: int = 1, progress: bool = 
     from immunoreset.spec import MAX_PATIENTS, MAX_SEED
 
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PATIENTS:
-        raise InputError(f"--n: got {n!r}, expected an integer 1-{MAX_PATIENTS:g}")
+        raise InputError(f"--n: got {n!r}, expected an integer 1-{MAX_PATIENTS:,}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise InputError(f"--seed: got {seed!r}, expected an integer 0-{MAX_SEED}")
+        raise InputError(f"--seed: got {seed!r}, expected an integer 0-{MAX_SEED:,}")
     arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
     spec = StudySpec(title="Mackensen 2022 reproduction: CD19 CAR-T in SLE",
                      parameters=load_parameters(), arms=arms, n=n, seed=seed,

@@ -66,7 +66,7 @@ def check_regimen_events(regimen: Regimen) -> None:
 def _override(flag: str, value: int | None, low: int, high: int) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                               or not low <= value <= high):
-        raise InputError(f"{flag}: got {value!r}, expected an integer {low}-{high:g}")
+        raise InputError(f"{flag}: got {value!r}, expected an integer {low}-{high:,}")
 
 
 def load_study_config(path: str | Path, *, n: int | None = None, seed: int | None = None,

@@ -36,6 +36,8 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     """The TOML document at ``path``; ``what`` (``CONFIG``, ``SPEC``, ...) names the file
     in the one-line error for a missing file, a file that is not UTF-8 or malformed TOML."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{what}: {str(p)!r} is a folder, expected a TOML file")
     if not p.is_file():
         raise InputError(f"{what}: file {str(p)!r} does not exist")
     try:
@@ -122,8 +124,22 @@ def _pick(errors: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
     deep = [e for e in same if not at_branch_root(e)]
     if deep:
         return deep[0]
+
+    def meant(e: Mapping[str, Any]) -> bool:
+        """Whether the value was meant for this branch: a table for a table branch, a
+        string for a named choice."""
+        tag, value = str(e["loc"][-1]), e.get("input")
+        if tag[:1].isupper():
+            return isinstance(value, Mapping)
+        if tag.startswith("literal"):
+            return isinstance(value, str)
+        return True
+
     named = [e for e in same if e["type"] not in _TYPE_WORDS]
-    return named[0] if named else first
+    for pool in ([e for e in named if meant(e)], named):
+        if pool:
+            return pool[0]
+    return first
 
 
 def _expected(error: Mapping[str, Any], alternatives: Sequence[Mapping[str, Any]]) -> str:
