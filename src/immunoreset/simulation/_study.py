@@ -301,7 +301,8 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         write_manifest(manifest, run_dir.path("manifest.json"))
         write_report(run_dir.path("report.html"), title=spec.title,
                      trajectories=_report_trajectories(run_dir, spec, options), patients=patients,
-                     calibration=calibration, manifest=manifest, markers=spec.markers)
+                     calibration=calibration, manifest=manifest, markers=spec.markers,
+                     arm_order=arms, arm_labels={a: lb for a, lb in spec.labels.items() if lb != a})
         names = ["patients.parquet", "report.html", "manifest.json"]
         names += [] if options.save == "summary" else ["trajectories.parquet"]
         names += [] if calibration is None else ["calibration.csv"]
