@@ -175,8 +175,29 @@ class TrialResult:
         return rows.iloc[0]
 
     def summary(self) -> pd.DataFrame:
-        """Endpoint table for reading: one row per endpoint and visit, one column per arm,
-        cells ``estimate (ci_low–ci_high)``; proportions in %, medians in days."""
+        """The endpoint table as numbers: one row per endpoint and visit (index
+        ``endpoint, visit``, readable labels), columns ``(arm, statistic)`` with statistic
+        ``estimate, ci_low, ci_high, n``; proportions as fractions (0-1), medians in days,
+        means in the endpoint's unit. :meth:`summary_text` formats the same table."""
+        from immunoreset.trial._report import row_label
+
+        stats = ("estimate", "ci_low", "ci_high", "n")
+        rows: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+        for r in self.endpoints.itertuples(index=False):
+            key = row_label(str(r.endpoint), r.visit_day)
+            cells = rows.setdefault(key, {})
+            for stat in stats:
+                cells[(str(r.arm), stat)] = float(getattr(r, stat))
+        out = pd.DataFrame.from_dict(rows, orient="index").astype(float)
+        out.index = pd.MultiIndex.from_tuples(list(rows), names=["endpoint", "visit"])
+        columns = [(a, st) for a in self.spec.arm_names for st in stats if (a, st) in out.columns]
+        out = out.loc[:, columns]
+        out.columns = pd.MultiIndex.from_tuples(columns, names=["arm", "statistic"])
+        return out
+
+    def summary_text(self) -> pd.DataFrame:
+        """The endpoint table for reading: one row per endpoint and visit, one column per
+        arm, cells ``estimate (ci_low–ci_high) n=N``; proportions in %, medians in days."""
         from immunoreset.trial._report import format_cell, row_label
 
         t = self.endpoints
@@ -190,8 +211,8 @@ class TrialResult:
         return out.loc[:, [a for a in self.spec.arm_names if a in out.columns]]
 
     def to_markdown(self) -> str:
-        """Header and the :meth:`summary` as a Markdown table."""
-        s = self.summary()
+        """Header and the :meth:`summary_text` as a Markdown table."""
+        s = self.summary_text()
         head = ["endpoint", "visit", *s.columns]
         lines = [f"# {self.spec.title}", "",
                  f"seed {self.spec.seed}; {self.spec.population.n_per_arm} patients per arm; "
@@ -210,7 +231,7 @@ class TrialResult:
         return render_report(self)
 
     def _repr_html_(self) -> str:
-        return self.summary().to_html(escape=True) + f"<p>{html.escape(repr(self))}</p>"
+        return self.summary_text().to_html(escape=True) + f"<p>{html.escape(repr(self))}</p>"
 
     def write(self, out: str | Path | RunDirectory, *, command: str | None = None) -> Path:
         """Write ``endpoints.csv``, ``differences.csv``, ``patients.parquet``,
