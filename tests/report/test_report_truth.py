@@ -51,3 +51,22 @@ def test_arm_order_and_labels_come_from_the_config() -> None:
         table = key_results_table(EMPTY_SUMMARY, EMPTY_TRAJECTORIES, patients)
         assert list(table.columns)[2:] == ["CAR-T 1e5/kg", "CAR-T", "Untreated"]
     assert arm_label("car_t_low") == "Car t low"
+
+
+def test_every_drawable_calibration_target_has_a_mark_with_its_source() -> None:
+    from immunoreset.calibration import load_targets
+    from immunoreset.report._targets import TARGET_MARKS, calibration_markers
+    from immunoreset.simulation import TRAJECTORY_VARIABLES
+
+    targets = load_targets().set_index("target_id")
+    for target, variable, *_ in TARGET_MARKS:
+        assert target in targets.index and variable in TRAJECTORY_VARIABLES
+    marks = [m for ms in calibration_markers().values() for m in ms]
+    assert len(marks) == len(TARGET_MARKS)
+    assert all(m.source == targets.loc[m.label.rsplit("[", 1)[1][:-1], "source"] for m in marks)
+
+
+def test_reference_lines_of_the_reproduction_name_their_source() -> None:
+    from immunoreset.scenarios._mackensen2022 import MARKERS
+
+    assert all(m.source for ms in MARKERS.values() for m in ms)

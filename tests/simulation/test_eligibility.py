@@ -64,3 +64,29 @@ def test_cli_refuses_unsatisfiable_inclusion_with_no_output(command: str, tmp_pa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "population.inclusion: no candidate met" in err
     assert not out.exists()
+
+
+def test_calibration_csv_is_written_whenever_the_arms_allow(tmp_path: Path) -> None:
+    import pandas as pd
+
+    text = ('[run]\nn = 12\nseed = 3\n[schedule]\nfollow_up_days = 730\n'
+            '[[arm]]\nname = "car_t"\nlymphodepletion = "flu_cy"\ncar_t = { dose_per_kg = 1e6 }\n'
+            '[[arm]]\nname = "untreated"\nbackground = "refractory_standard_of_care"\n')
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    tables = {}
+    for save in ("full", "visits", "summary"):
+        out = tmp_path / save
+        assert main(["simulate", str(cfg), "--out", str(out), "--save", save]) == 0
+        tables[save] = pd.read_csv(out / "calibration.csv")
+        manifest = pd.read_json(out / "manifest.json", typ="series")
+        assert manifest["calibration_patients"] == 12
+        if save != "summary":  # every drawable calibration target is marked, with its source
+            html = (out / "report.html").read_text(encoding="utf-8")
+            from immunoreset.report._targets import TARGET_MARKS
+
+            for target, *_ in TARGET_MARKS:
+                assert f"[{target}]" in html, target
+    # 12 patients <= CALIBRATION_PATIENTS: the re-solved sample is the whole cohort
+    pd.testing.assert_frame_equal(tables["visits"], tables["full"])
+    pd.testing.assert_frame_equal(tables["summary"], tables["full"])

@@ -23,13 +23,16 @@ __all__ = ["MARKERS", "reproduce"]
 
 MARKERS = {
     "anti_dsdna": (Marker("hline", 30.0, "Anti-dsDNA positivity (30 IU/mL)", source="KYSA-1 NCT05938725"),),
-    "c3": (Marker("hline", 0.9, "C3 lower limit of normal (0.9 g/L)"),),
-    "b_cells_blood": (Marker("hline", 10.0, "B-cell return threshold (10 cells/µL)"),
+    "c3": (Marker("hline", 0.9, "C3 lower limit of normal (0.9 g/L)",
+                  source="calibration_targets.csv: complement (C3 >= 0.9 g/L; Mackensen 2022)"),),
+    "b_cells_blood": (Marker("hline", 10.0, "B-cell return threshold (10 cells/µL)",
+                             source="Mackensen et al. Nat Med 2022;28:2124 (flow-cytometry threshold)"),
                       Marker("point", (110.0, 10.0), "B-cell return, mean ± SD (Mackensen 2022)", xerr=32.0,
                              source="Mackensen et al. Nat Med 2022;28:2124")),
     "car_t_blood": (Marker("vspan", (7.0, 10.0), "Observed CAR-T peak, days 7-10 (Erlangen, digitized)",
                            source="Park, Mugundu & Singh 2025 Clin Transl Sci 18:e70146"),),
-    "proteinuria_g_per_day": (Marker("hline", 0.5, "SLEDAI-2K proteinuria (> 0.5 g/day)"),),
+    "proteinuria_g_per_day": (Marker("hline", 0.5, "SLEDAI-2K proteinuria (> 0.5 g/day)",
+                                     source="Gladman et al. J Rheumatol 2002;29:288 (SLEDAI-2K)"),),
 }
 
 
