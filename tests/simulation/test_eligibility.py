@@ -90,3 +90,14 @@ def test_calibration_csv_is_written_whenever_the_arms_allow(tmp_path: Path) -> N
     # 12 patients <= CALIBRATION_PATIENTS: the re-solved sample is the whole cohort
     pd.testing.assert_frame_equal(tables["visits"], tables["full"])
     pd.testing.assert_frame_equal(tables["summary"], tables["full"])
+
+
+def test_no_calibration_csv_when_the_schedule_misses_the_target_days(tmp_path: Path) -> None:
+    text = ('[run]\nn = 3\n[schedule]\nfollow_up_days = 60\nvisits = [-7, 0, 60]\n'
+            '[[arm]]\nname = "car_t"\nlymphodepletion = "flu_cy"\ncar_t = { dose_per_kg = 1e6 }\n'
+            '[[arm]]\nname = "untreated"\nbackground = "refractory_standard_of_care"\n')
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    assert main(["simulate", str(cfg), "--out", str(tmp_path / "o")]) == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "manifest.json", "patients.parquet", "report.html", "trajectories.parquet"]

@@ -119,7 +119,9 @@ def load_study_config(path: str | Path, *, n: int | None = None, seed: int | Non
     spec = StudySpec(title=run.title or p.stem, parameters=parameters, arms=arms, n=n, seed=seed,
                      include_erlangen=run.include_erlangen, cohort=cohort, days=days,
                      solver=solver, visit_days=visits,
-                     evaluate_targets=set(arms) >= {"car_t", "untreated"} and n > 0,
+                     # the calibration criteria read days -7 to 730 of both arms
+                     evaluate_targets=(set(arms) >= {"car_t", "untreated"} and n > 0
+                                       and first <= -7 and last >= 730),
                      labels=labels, model_modules=modules, model_parameter_files=parameter_files)
     doc.setdefault("run", {}).update(n=n, seed=seed)
     if note:  # only for a valid config: a refusal stays one line

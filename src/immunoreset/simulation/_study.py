@@ -321,6 +321,9 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         names += [] if options.save == "summary" else ["trajectories.parquet"]
         names += [] if calibration is None else ["calibration.csv"]
         run_dir.commit(names)
+    except BaseException:
+        run_dir.abort(keep_work=True)  # finished chunks stay for --resume; the lock is released
+        raise
     finally:
         if client is not None:
             client.close()
