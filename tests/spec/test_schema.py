@@ -133,7 +133,7 @@ def test_old_key_errors_name_the_key_the_user_wrote(tmp_path: Path) -> None:
      r"^parameters\.values\.car_t_kill_rate: got -1 1/day, expected 0-1000 1/day"),
     (("n = 6", "n = 6\n[parameters.values]\nt_cells_baseline = -5.0"),
      r"^parameters\.values\.t_cells_baseline: got -5 cell/uL, expected 0-1e\+06 cell/uL"),
-    (("follow_up_days = 200", "follow_up_days = 100000000"), r"^schedule\.follow_up_days: got 100000000, expected a number <= 3650$"),
+    (("follow_up_days = 200", "follow_up_days = 100000000"), r"^schedule\.follow_up_days: got 100000000, expected an integer <= 3,650$"),
     # a CAR-T dose of 0 is refused, as in trial specs
     (("dose_per_kg = 1e6", "dose_per_kg = 0"), r"^arm\[0\]\.car_t\.dose_per_kg: got 0, expected a number > 0$"),
     # types are not coerced
@@ -238,3 +238,12 @@ def test_simulate_seed_overrides_run_seed(tmp_path: Path) -> None:
     assert spec.seed == 11 and doc["run"]["seed"] == 11
     with pytest.raises(InputError, match=r"^--seed: got -1, expected an integer 0-"):
         load_study_config(_write(tmp_path, STUDY), seed=-1)
+
+
+def test_trial_arms_carry_state_doses(tmp_path: Path) -> None:
+    text = TRIAL.replace("car_t = { dose_per_kg = 1e6 }", 'car_t = { dose_per_kg = 1e6 }\n[[arm.dose]]\n'
+                         'state = "cyclophosphamide_exposure"\nday = 30\namount = 500\nevery_days = 28\ncount = 2')
+    spec = load_trial_spec(_write(tmp_path, text))
+    arm = spec.arm("car_t")
+    assert arm.regimen.doses == (StateDose("cyclophosphamide_exposure", 30.0, 500.0, 28.0, 2),)
+    assert arm.describe().endswith("| 500 into cyclophosphamide_exposure d+30 ×2 every 28 d")

@@ -93,6 +93,26 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None
     return None if cls is None else sorted(cls.model_fields)
 
 
+def _is_integer_at(model: type[BaseModel], loc: tuple[Any, ...]) -> bool:
+    """Whether the field at ``loc`` below ``model`` holds integers."""
+    target: Any = model
+    for part in loc:
+        if isinstance(part, int) or _is_tag(part):
+            args = [a for a in typing.get_args(target) if a is not type(None)]
+            target = args[0] if args else target
+            continue
+        cls = _model_of(target)
+        if cls is None or part not in cls.model_fields:
+            return False
+        target = cls.model_fields[part].annotation
+    while typing.get_origin(target) in (typing.Annotated, typing.Union, types.UnionType, list):
+        args = [a for a in typing.get_args(target) if a is not type(None)]
+        if not args:
+            break
+        target = args[0]
+    return target is int
+
+
 def _model_of(tp: Any) -> type[BaseModel] | None:
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return tp
@@ -142,7 +162,8 @@ def _pick(errors: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
     return first
 
 
-def _expected(error: Mapping[str, Any], alternatives: Sequence[Mapping[str, Any]]) -> str:
+def _expected(error: Mapping[str, Any], alternatives: Sequence[Mapping[str, Any]],
+              integer: bool = False) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind in _TYPE_WORDS:
         words = []
@@ -157,6 +178,8 @@ def _expected(error: Mapping[str, Any], alternatives: Sequence[Mapping[str, Any]
               "less_than_equal": "<="}
     if kind in bounds:
         limit = next(iter(ctx.values()))
+        if integer:
+            return f"an integer {bounds[kind]} {int(limit):,}"
         return f"a number {bounds[kind]} {limit:g}"
     if kind == "literal_error":
         return f"one of {ctx['expected']}"
@@ -206,4 +229,6 @@ def validate(model: type[M], doc: Mapping[str, Any], *, root: str,
     if isinstance(cause, ValueError):
         raise InputError(f"{where or root}: {cause}")
     same = [e for e in errors if tuple(p for p in e["loc"] if not _is_tag(p)) == plain]
-    raise InputError(f"{where or root}: got {_show(value)}, expected {_expected(error, same)}")
+    integer = _is_integer_at(model, plain)
+    raise InputError(f"{where or root}: got {_show(value)}, expected "
+                     f"{_expected(error, same, integer)}")

@@ -33,7 +33,7 @@ from immunoreset.spec import (
     upgrade_trial_document,
     validate,
 )
-from immunoreset.therapy import CarTProduct, Lymphodepletion, Regimen
+from immunoreset.therapy import CarTProduct, Lymphodepletion, Regimen, StateDose
 from immunoreset.trial._endpoints import ENDPOINTS
 from immunoreset.trial._intervals import INTERVAL_METHODS
 
@@ -67,7 +67,7 @@ class ArmSpec:
     background: Background = field(default_factory=Background)
     label: str = ""
     family: str | None = None
-    doses: tuple[Any, ...] = ()
+    doses: tuple[StateDose, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _ARM_NAME.match(self.name):
@@ -111,7 +111,10 @@ class ArmSpec:
         drugs += [n for n, on in (("antimalarial", b.antimalarial),
                                   ("immunosuppressant", b.immunosuppressant),
                                   ("biologic", b.biologic)) if on]
-        return f"{ld} | {car} | background: {', '.join(drugs) or 'none'}"
+        doses = "".join(f" | {d.amount:g} into {d.state} d{d.day:+g}"
+                        + (f" ×{d.count} every {d.every_days:g} d" if d.count > 1 else "")
+                        for d in self.doses)
+        return f"{ld} | {car} | background: {', '.join(drugs) or 'none'}{doses}"
 
 
 # -- population, schedule, replicates ------------------------------------------------------------
