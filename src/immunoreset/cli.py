@@ -4,6 +4,8 @@ The CLI is a thin layer: each sub-command lives in ``immunoreset._commands.<name
 exposes ``add_parser(subparsers)`` and ``run(args) -> int``; the work is done by the public
 Python API. Bad input (an :class:`~immunoreset.errors.InputError`) is printed as one line
 on standard error and the process exits with status 2, before any output is created.
+Notes about old spec keys (:class:`~immunoreset.errors.SpecDeprecationWarning`) are printed,
+one line each, when the command has finished.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
-from immunoreset.errors import InputError
+from immunoreset.errors import InputError, RunAdjustedWarning, SpecDeprecationWarning
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters", "model")
+COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters", "model",
+                            "schema")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,9 +53,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``immunoreset`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    show = warnings.showwarning
+    notes: list[str] = []
+
+    def collect(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+        if issubclass(category, SpecDeprecationWarning):
+            notes.append(f"immunoreset {args.command}: note: {message}")
+        elif issubclass(category, RunAdjustedWarning):  # the run goes on: say so now
+            print(f"immunoreset {args.command}: note: {message}", file=sys.stderr)
+        else:
+            show(message, category, *rest, **kw)
+
     try:
-        return int(args.run(args))
-    except InputError as exc:
+        warnings.showwarning = collect
+        status = int(args.run(args))
+    except InputError as exc:  # a refusal is one line: notes about old keys are dropped
         print(f"immunoreset {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
@@ -59,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"immunoreset {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = show
+    for note in dict.fromkeys(notes):  # old keys still work; say once what to write instead
+        print(note, file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,8 @@ can print it verbatim and exit with status 2.
 
 from __future__ import annotations
 
-__all__ = ["CalibrationWarning", "ClinicalRangeWarning", "InputError"]
+__all__ = ["CalibrationWarning", "ClinicalRangeWarning", "InputError", "RunAdjustedWarning",
+           "SpecDeprecationWarning"]
 
 
 class InputError(ValueError):
@@ -27,3 +28,13 @@ class CalibrationWarning(UserWarning):
 
 class ClinicalRangeWarning(UserWarning):
     """A clinical value is plausible but unusual (e.g. a very high titre)."""
+
+
+class SpecDeprecationWarning(UserWarning):
+    """A config or spec file uses old keys; they still work (converted), and the one-line
+    message says what to write instead."""
+
+
+class RunAdjustedWarning(UserWarning):
+    """A run option was lowered to what the machine or the run can use (e.g. workers
+    capped at the cores); the command goes on and says so in one line."""

@@ -40,10 +40,17 @@ def test_check_rejects_a_file_in_place_of_the_folder(tmp_path: Path) -> None:
         RunDirectory(target / "sub").check()
 
 
-def test_check_accepts_an_empty_folder_or_one_with_only_a_work_folder(tmp_path: Path) -> None:
+def test_a_work_folder_of_an_earlier_run_needs_resume_or_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    (out / WORK_DIR_NAME).mkdir(parents=True)
-    RunDirectory(out).check()
+    (out / WORK_DIR_NAME / "chunks").mkdir(parents=True)
+    (out / WORK_DIR_NAME / "chunks" / "000000.done").write_text("ok\n")
+    RunDirectory(out, resume=True).check()
+    RunDirectory(out, overwrite=True).check()
+    with pytest.raises(InputError, match=r"holds the unfinished work of an earlier run \(\.work, 1 "
+                                         r"finished chunk\(s\)\); add --resume to continue it or "
+                                         r"--overwrite to discard it$"):
+        RunDirectory(out).check()
+    assert (out / WORK_DIR_NAME / "chunks" / "000000.done").exists()
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
@@ -115,11 +122,14 @@ def test_keep_work_on_error_keeps_finished_chunks_for_resume(tmp_path: Path) -> 
     assert _snapshot(out) == {"trajectories.parquet"}
 
 
-def test_open_without_resume_empties_a_stale_work_folder(tmp_path: Path) -> None:
+def test_open_with_overwrite_empties_a_stale_work_folder(tmp_path: Path) -> None:
     stale = tmp_path / "out" / WORK_DIR_NAME
     stale.mkdir(parents=True)
     (stale / "junk").write_text("x")
-    with RunDirectory(tmp_path / "out") as run_dir:
+    with pytest.raises(InputError, match="add --resume"):
+        RunDirectory(tmp_path / "out").open()
+    assert (stale / "junk").exists()
+    with RunDirectory(tmp_path / "out", overwrite=True) as run_dir:
         assert not run_dir.path("junk").exists()
         run_dir.path("report.html").write_text("ok")
     assert _snapshot(tmp_path / "out") == {"report.html"}
@@ -139,3 +149,38 @@ def test_check_reports_an_unwritable_parent_even_when_run_as_root(
     monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
     with pytest.raises(InputError, match=rf"cannot create .*: folder {tmp_path} is not writable"):
         RunDirectory(tmp_path / "out").check()
+
+
+def test_a_second_run_on_an_open_folder_is_refused_naming_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = RunDirectory(out, command="immunoreset simulate a.toml --out out")
+    first.open()
+    try:
+        for second in (RunDirectory(out, resume=True), RunDirectory(out, overwrite=True)):
+            with pytest.raises(InputError, match=rf"is in use by a running run \(pid {os.getpid()}, "
+                                                 r"started .*: immunoreset simulate a\.toml --out out\)"):
+                second.open()
+        assert first.work.is_dir()
+    finally:
+        first.abort(keep_work=True)
+    assert not (out / WORK_DIR_NAME / ".lock").exists()
+    RunDirectory(out, resume=True).check()  # released: the folder can be resumed
+
+
+def test_a_lock_left_by_a_killed_process_does_not_block(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / WORK_DIR_NAME).mkdir(parents=True)
+    (out / WORK_DIR_NAME / ".lock").write_text('{"pid": 1, "command": "killed"}')  # nobody holds it
+    with RunDirectory(out, resume=True) as run_dir:
+        run_dir.path("a.csv").write_text("x")
+    assert _snapshot(out) == {"a.csv"}
+
+
+def test_impossible_output_paths_are_one_line_errors(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    cases: list[tuple[str | Path, str]] = [(tmp_path / "file" / "sub", "is not a folder"),
+                         (tmp_path / ("x" * 300), "expected a folder name of at most 255 bytes"),
+                         ("", "empty path")]
+    for out, message in cases:
+        with pytest.raises(InputError, match=message):
+            RunDirectory(out).check()

@@ -107,3 +107,22 @@ def test_to_jsonable_converts_nested_numpy_and_dataclasses() -> None:
     out = to_jsonable({"d": Dose(np.float64(2.5)), 3: (np.bool_(True), np.inf)})
     assert out == {"d": {"mg": 2.5}, "3": [True, None]}
     json.dumps(out, allow_nan=False)
+
+
+def test_manifest_records_the_git_revision_or_says_there_is_none(tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+
+    from immunoreset.io import build_manifest, source_revision
+
+    rev = source_revision()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                          cwd=Path(__file__).parent)
+    if head.returncode == 0:
+        assert rev.split("+")[0] == head.stdout.strip()
+    else:
+        assert rev == "not a git checkout"
+    manifest = build_manifest(command="x", seed=1, config={}, solver_settings={}, timings={})
+    assert manifest["source_revision"] == rev
+    assert {"pydantic", "llvmlite", "lifelines", "numba-cuda"} <= set(manifest["versions"])
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: (_ for _ in ()).throw(OSError("no git")))
+    assert source_revision() == "not a git checkout"

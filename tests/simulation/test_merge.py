@@ -42,7 +42,7 @@ def test_merge_gathers_chunks_into_row_groups_of_at_least_the_threshold(
     chunks, arms = ["0", "1", "2", "3", "4"], ["car_t", "untreated"]
     expected = _write_chunks(tmp_path, chunks, arms, rows=3)
     target = tmp_path / "patients.parquet"
-    _study._merge(tmp_path, chunks, arms, "patients", target)
+    _study._merge(tmp_path, lambda: chunks, arms, "patients", target)
     meta = pq.ParquetFile(target).metadata
     sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
     # 30 rows in chunks of 3, flushed once 7 are gathered: 9, 9, 9 and the 3 left over.

@@ -51,9 +51,15 @@ def test_car_t_peak_is_not_applicable_without_car_t(erlangen: TrialResult) -> No
 
 
 def test_result_renders_as_a_table(erlangen: TrialResult) -> None:
-    summary = erlangen.summary()
-    assert list(summary.columns) == ["car_t", "untreated"]
-    assert summary.loc[("DORIS remission", "day 90"), "car_t"].startswith("100%")
+    text = erlangen.summary_text()
+    assert list(text.columns) == ["car_t", "untreated"]
+    assert text.loc[("DORIS remission", "day 90"), "car_t"].startswith("100%")
+    numbers = erlangen.summary()
+    assert list(numbers.columns.get_level_values("arm").unique()) == ["car_t", "untreated"]
+    assert set(numbers.dtypes) == {np.dtype(float)}
+    row = erlangen.estimate("car_t", "doris", 90)
+    assert numbers.loc[("DORIS remission", "day 90"), ("car_t", "estimate")] == row["estimate"]
+    assert numbers.loc[("DORIS remission", "day 90"), ("car_t", "n")] == row["n"]
     md = erlangen.to_markdown()
     assert "| DORIS remission | day 90 |" in md
     assert "TrialResult('erlangen_replication'" in repr(erlangen)
@@ -85,3 +91,24 @@ def test_lymphodepletion_example_runs() -> None:
     assert set(result.differences["reference"]) == {"standard"}
     failed = result.endpoints[result.endpoints.endpoint == "numerically_failed"]
     assert len(failed) == 4
+
+
+def test_kaplan_meier_plots_have_a_number_at_risk_table(erlangen: TrialResult) -> None:
+    from immunoreset.trial._report import number_at_risk
+
+    table = number_at_risk(erlangen, "time_to_b_cell_return")
+    p = erlangen.patients
+    times = p.loc[p.arm == "car_t", "time_to_b_cell_return.time"].dropna()
+    assert list(table.columns) == ["arm", "day 0", "day 91", "day 182", "day 274", "day 365"]
+    car = table.set_index("arm").loc["CD19 CAR-T"]
+    assert car["day 0"] == len(times) and car["day 182"] == int((times >= 182).sum())
+    assert list(car) == sorted(car, reverse=True)  # never increases
+    assert "Number at risk" in erlangen.to_html()
+
+
+def test_report_tables_round_numbers(erlangen: TrialResult) -> None:
+    import re
+
+    html = erlangen.to_html()
+    cells = re.findall(r'<td class="num">([^<]*)</td>', html)
+    assert cells and not [c for c in cells if re.search(r"\d\.\d{4,}", c)]

@@ -54,7 +54,7 @@ BAD = [
     (MINIMAL.replace("dose_per_kg = 1e6", "dose_per_kg = 0"),
      r"^arm\[0\]\.car_t\.dose_per_kg: got 0, expected a number > 0"),
     (MINIMAL.replace("dose_per_kg = 1e6", "dose_per_kg = [1e5, -1e6]"),
-     r"^arm\[0\]\.car_t\.dose_per_kg: got -1000000.0, expected a number > 0"),
+     r"^arm\[0\]\.car_t\.dose_per_kg\[1\]: got -1000000.0, expected a number > 0"),
     (MINIMAL.replace("visits = [30, 90]", "visits = [30, 400]"),
      r"^schedule\.visits: got 400, expected days within follow-up 1-120"),
     (MINIMAL.replace("visits = [30, 90]", "visits = [0, 90]"),

@@ -19,7 +19,10 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from immunoreset.model import load_parameters
+    from immunoreset.spec import read_toml
 
+    if args.file is not None:
+        read_toml(args.file, "--file")  # missing, not UTF-8 or malformed: one line
     ps = load_parameters(args.file)
     rows = [{"name": p.name, "value": p.value, "unit": p.unit, "status": p.status, "iiv_cv": p.iiv_cv,
              "meaning": p.meaning, "source": p.source, "reason": p.reason}

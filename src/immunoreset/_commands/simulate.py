@@ -1,5 +1,5 @@
 """``immunoreset simulate CONFIG.toml --out DIR [--n N] [--workers W] [--chunk-size C]
-[--scheduler ADDRESS] [--resume] [--save summary|visits|full]``."""
+[--seed S] [--scheduler ADDRESS] [--resume | --overwrite] [--save summary|visits|full]``."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("config", help="study configuration (TOML); see examples/simulate/ and examples/populations/")
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty, or hold a .work folder with --resume)")
     p.add_argument("--n", type=int, default=None, help="virtual patients per arm (overrides run.n)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (overrides run.seed)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: threads in this process)")
     p.add_argument("--chunk-size", type=int, default=None, help="patients per chunk (default run.chunk_size or 250)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
     p.add_argument("--resume", action="store_true", help="keep the finished chunks of a killed run in DIR/.work")
+    p.add_argument("--overwrite", action="store_true", help="discard the unfinished work of an earlier run in DIR/.work")
     p.add_argument("--save", choices=("summary", "visits", "full"), default=None,
                    help="per-patient summaries only, values at the visit days (default), or daily values")
     p.set_defaults(run=run)
@@ -23,15 +25,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     from immunoreset.simulation import RunOptions, load_study_config, run_study
 
-    spec, config, options = load_study_config(args.config, n=args.n)
-    options = RunOptions(chunk_size=args.chunk_size or options.chunk_size, workers=args.workers,
-                         scheduler=args.scheduler, resume=args.resume, save=args.save or options.save)
+    spec, config, options = load_study_config(args.config, n=args.n, seed=args.seed)
+    options = RunOptions(chunk_size=options.chunk_size if args.chunk_size is None else args.chunk_size,
+                         workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                         overwrite=args.overwrite, save=args.save or options.save)
     command = " ".join(["immunoreset simulate", args.config, "--out", args.out]
                        + ([f"--n {args.n}"] if args.n is not None else [])
+                       + ([f"--seed {args.seed}"] if args.seed is not None else [])
                        + [f"--workers {options.workers}", f"--chunk-size {options.chunk_size}",
                           f"--save {options.save}"]
                        + ([f"--scheduler {args.scheduler}"] if args.scheduler else [])
-                       + (["--resume"] if args.resume else []))
+                       + (["--resume"] if args.resume else [])
+                       + (["--overwrite"] if args.overwrite else []))
     out = run_study(args.out, spec, command=command, config=config, options=options)
     print(f"wrote {out}")
     return 0

@@ -147,14 +147,33 @@ def score_file(
     file is created or changed. Returns the scored table.
     """
     out_path = Path(path_out)
+    try:
+        out_path.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a name too long, a loop of links, ...
+        raise InputError(f"--out: cannot use {str(out_path)[:80]!r} ({exc.strerror})") from None
+    if out_path.is_dir():
+        raise InputError(f"--out: {str(out_path)!r} is a folder, expected a .csv or .parquet "
+                         "file name")
     out_kind = _READERS.get(out_path.suffix.lower())
     if out_kind is None:
         raise InputError(f"--out: got {str(out_path)!r}, expected a .csv or .parquet file")
     folder = out_path.parent
     if not folder.is_dir():
         raise InputError(f"--out: got {str(out_path)!r}, expected an existing folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"--out: folder {str(folder)!r} is not writable, expected a folder "
+                         "this user can write")
+    in_path = Path(path_in)
+    if out_path.exists() and in_path.exists() and os.path.samefile(out_path, in_path):
+        raise InputError(f"--out: {str(out_path)!r} is the input VISITS file, expected another "
+                         "file name (score never overwrites its input)")
     scored = score_visits(read_visits(path_in), instruments=instruments)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{out_path.name}.", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{out_path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"--out: cannot write into {str(folder)!r} ({exc.strerror})") from None
     os.close(handle)
     try:
         if out_kind == "csv":
@@ -162,6 +181,10 @@ def score_file(
         else:
             scored.to_parquet(temporary, index=False)
         os.replace(temporary, out_path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise InputError(f"--out: cannot write {str(out_path)!r} ({exc.strerror})") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temporary)

@@ -15,6 +15,7 @@ from immunoreset.io._manifest import (
     MANIFEST_PACKAGES,
     build_manifest,
     package_versions,
+    source_revision,
     to_jsonable,
     write_manifest,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "package_versions",
     "read_table",
     "read_trajectories",
+    "source_revision",
     "to_jsonable",
     "write_csv",
     "write_manifest",

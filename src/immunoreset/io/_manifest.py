@@ -26,11 +26,14 @@ __all__ = [
     "MANIFEST_PACKAGES",
     "build_manifest",
     "package_versions",
+    "source_revision",
     "to_jsonable",
     "write_manifest",
 ]
 
-#: Distributions whose installed versions every manifest records (``None`` if missing).
+#: Distributions whose installed versions every manifest records (``None`` if missing):
+#: every package that computes, validates or writes a result (numba-cuda for GPU solves,
+#: dask/distributed for runs on a cluster, lifelines for the Kaplan–Meier checks).
 MANIFEST_PACKAGES: tuple[str, ...] = (
     "immunoreset",
     "numpy",
@@ -38,8 +41,17 @@ MANIFEST_PACKAGES: tuple[str, ...] = (
     "pandas",
     "pyarrow",
     "numba",
+    "llvmlite",
+    "numba-cuda",
     "pint",
+    "pydantic",
+    "pydantic-core",
     "matplotlib",
+    "lifelines",
+    "tqdm",
+    "tomli-w",
+    "dask",
+    "distributed",
 )
 
 #: Version of the manifest layout; bump when keys change meaning.
@@ -55,6 +67,24 @@ def package_versions(packages: tuple[str, ...] = MANIFEST_PACKAGES) -> dict[str,
         except PackageNotFoundError:
             found[name] = None
     return found
+
+
+def source_revision() -> str:
+    """The git commit of the package source (``+dirty`` with uncommitted changes), or
+    ``"not a git checkout"`` (an installed wheel, or git missing)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return "not a git checkout"
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--", "."],
+                               capture_output=True, text=True, timeout=10)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "not a git checkout"
 
 
 def build_manifest(
@@ -79,7 +109,8 @@ def build_manifest(
 
     Returns:
         A dict with keys ``manifest_format, command, seed, config, solver_settings,
-        timings_s, python, versions, platform, created_utc`` plus those of ``extra``;
+        timings_s, python, versions, source_revision, platform, created_utc`` plus those of
+        ``extra``;
         values converted by :func:`to_jsonable`.
     """
     manifest: dict[str, Any] = {
@@ -91,6 +122,7 @@ def build_manifest(
         "timings_s": {str(k): float(v) for k, v in timings.items()},
         "python": platform.python_version(),
         "versions": package_versions(),
+        "source_revision": source_revision(),
         "platform": {
             "system": platform.system(),
             "release": platform.release(),

@@ -5,22 +5,37 @@ finished are the files moved into ``OUT`` with :func:`os.replace` (atomic per fi
 file system), ``manifest.json`` last so that its presence marks a complete run. A run that
 dies therefore never leaves a half-written result file in ``OUT``: either the working folder
 is removed (and ``OUT`` too, if this run created it), or it is kept for a later resume.
+
+Work is never destroyed by another run: while a run has ``OUT`` open it holds an exclusive
+lock on ``OUT/.work/.lock`` (``fcntl.flock``, released by the kernel when the process dies, even
+by ``kill -9``), and a second run on the same folder is refused, naming the running one. A
+run that finds the ``.work`` folder of an earlier, unfinished run is refused too unless it
+is told to ``resume`` it or to ``overwrite`` it.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import fcntl
+import json
 import os
 import shutil
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from immunoreset.errors import InputError
 
-__all__ = ["WORK_DIR_NAME", "RunDirectory"]
+__all__ = ["LOCK_NAME", "WORK_DIR_NAME", "RunDirectory"]
 
 #: Name of the working folder inside the output folder.
 WORK_DIR_NAME = ".work"
+#: Name of the lock file inside the working folder (held while a run has it open; a run
+#: killed with ``kill -9`` leaves it, unheld, inside ``.work``).
+LOCK_NAME = ".lock"
+_HIDDEN = {WORK_DIR_NAME}
 
 #: Files moved last on commit: their presence in ``OUT`` marks a finished run.
 _COMMIT_LAST: tuple[str, ...] = ("manifest.json",)
@@ -50,19 +65,29 @@ class RunDirectory:
 
     Other arguments:
         resume: keep the content of an existing ``out/.work`` on :meth:`open` (finished
-            chunks of a resumable run). If false, a stale working folder is emptied.
+            chunks of a resumable run).
+        overwrite: discard an existing ``out/.work`` on :meth:`open`. Without ``resume`` or
+            ``overwrite``, a folder holding a ``.work`` is refused by :meth:`check`.
         keep_work_on_error: when the ``with`` block raises, keep ``out/.work`` (and ``out``)
             so that the run can be resumed, instead of removing them.
+        command: what runs (written into the lock file, shown to a second run).
     """
 
     def __init__(
-        self, out: str | os.PathLike[str], *, resume: bool = False, keep_work_on_error: bool = False
+        self, out: str | os.PathLike[str], *, resume: bool = False, keep_work_on_error: bool = False,
+        overwrite: bool = False, command: str | None = None,
     ) -> None:
+        if resume and overwrite:
+            raise InputError("--resume and --overwrite: got both, expected at most one")
+        self._raw = os.fspath(out)
         self._out = Path(out)
         self._resume = resume
+        self._overwrite = overwrite
         self._keep_work_on_error = keep_work_on_error
+        self._command = command or " ".join(sys.argv)
         self._created_root: Path | None = None  # topmost folder created by open()
         self._opened = False
+        self._lock: IO[str] | None = None
 
     # -- properties ------------------------------------------------------------------------
 
@@ -87,14 +112,26 @@ class RunDirectory:
 
         Raises:
             InputError: (one line) if ``out`` exists and is not a folder, holds anything but
-                a ``.work`` folder, or if the folder it would be created in is missing
-                write permission or is not a folder.
+                a ``.work`` folder, is in use by a running run, holds the ``.work`` of an
+                earlier run without ``resume`` or ``overwrite``, or if the folder it would be
+                created in is missing write permission or is not a folder.
         """
         out = self._out
+        if not str(self._raw).strip():
+            raise InputError("--out: got an empty path, expected a folder name")
+        if len(out.name.encode()) > 255 or len(str(out.absolute()).encode()) > 4000:
+            raise InputError(f"--out: got a name of {len(out.name.encode())} bytes, expected a "
+                             "folder name of at most 255 bytes")
+        if "\x00" in str(out):
+            raise InputError("--out: got a path with a NUL character, expected a folder name")
         if out.exists() or out.is_symlink():
             if not out.is_dir():
                 raise InputError(f"--out: {out} exists and is not a folder; choose a new folder")
-            entries = sorted(p.name for p in out.iterdir() if p.name != WORK_DIR_NAME)
+            running = _holder(self.work / LOCK_NAME)
+            if running is not None:
+                raise InputError(f"--out: {out} is in use by a running run ({running}); wait for "
+                                 "it to finish or choose another folder")
+            entries = sorted(p.name for p in out.iterdir() if p.name not in _HIDDEN)
             if entries:
                 shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
                 raise InputError(
@@ -104,6 +141,11 @@ class RunDirectory:
             work = self.work
             if work.exists() and not work.is_dir():
                 raise InputError(f"--out: {work} exists and is not a folder; remove it")
+            if work.is_dir() and not (self._resume or self._overwrite):
+                done = sum(1 for _ in work.glob("chunks/*.done"))
+                raise InputError(f"--out: {out} holds the unfinished work of an earlier run "
+                                 f"({WORK_DIR_NAME}, {done} finished chunk(s)); add --resume to "
+                                 "continue it or --overwrite to discard it")
             if not os.access(out, os.W_OK | os.X_OK):
                 raise InputError(f"--out: folder {out} is not writable")
             return
@@ -116,22 +158,58 @@ class RunDirectory:
     # -- life cycle ------------------------------------------------------------------------
 
     def open(self) -> Path:
-        """Create ``out/.work`` (and ``out`` and missing parents) and return the working folder.
+        """Take the lock on ``out``, create ``out/.work`` (and ``out`` and missing parents)
+        and return the working folder.
 
-        An existing working folder is kept when ``resume=True`` and emptied otherwise.
+        An existing working folder is kept when ``resume=True`` and emptied with
+        ``overwrite=True`` (:meth:`check` refuses it otherwise).
         """
         if self._opened:
             return self.work
         self.check()
         if not self._out.exists():
             self._created_root = _topmost_missing(self._out)
-            self._out.mkdir(parents=True)
+            try:
+                self._out.mkdir(parents=True)
+            except OSError as exc:
+                self._created_root = None
+                raise InputError(f"--out: cannot create {self._out} ({exc.strerror})") from None
         work = self.work
-        if work.exists() and not self._resume:
-            shutil.rmtree(work)
         work.mkdir(exist_ok=True)
+        self._acquire()
+        if not self._resume:  # overwrite (check() refused an earlier .work otherwise)
+            for entry in work.iterdir():
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                elif entry.name != LOCK_NAME:
+                    entry.unlink()
         self._opened = True
         return work
+
+    def _acquire(self) -> None:
+        """Hold an exclusive lock on ``out/.work/.lock`` until commit or abort."""
+        path = self.work / LOCK_NAME
+        handle = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            running = _holder(path) or "another process"
+            raise InputError(f"--out: {self._out} is in use by a running run ({running}); wait "
+                             "for it to finish or choose another folder") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "command": self._command,
+                                 "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}))
+        handle.flush()
+        self._lock = handle
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            (self.work / LOCK_NAME).unlink(missing_ok=True)
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
 
     def path(self, name: str | os.PathLike[str]) -> Path:
         """Return the path of ``name`` inside the working folder (creating sub-folders).
@@ -165,7 +243,7 @@ class RunDirectory:
         if not self._opened:
             raise RuntimeError("RunDirectory.commit() called before open()")
         work = self.work
-        available = {p.name for p in work.iterdir()}
+        available = {p.name for p in work.iterdir() if p.name != LOCK_NAME}
         if names is None:
             selected = available
         else:
@@ -181,6 +259,7 @@ class RunDirectory:
             target = self._out / name
             os.replace(work / name, target)
             moved.append(target)
+        self._release()
         shutil.rmtree(work)
         self._opened = False
         self._created_root = None
@@ -194,6 +273,7 @@ class RunDirectory:
                 working folder is removed, and ``out`` (with any parent folders) too if
                 this run created it.
         """
+        self._release()
         if not keep_work:
             if self._created_root is not None:
                 shutil.rmtree(self._created_root, ignore_errors=True)
@@ -219,6 +299,26 @@ class RunDirectory:
                 self.commit()
         else:
             self.abort(keep_work=self._keep_work_on_error)
+
+
+def _holder(lock: Path) -> str | None:
+    """Who holds ``lock`` (pid, start, command), or ``None`` if no running process does."""
+    try:
+        handle = open(lock, encoding="utf-8")
+    except OSError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                info = json.loads(handle.read() or "{}")
+            except ValueError:
+                info = {}
+            return (f"pid {info.get('pid', '?')}, started {info.get('started', '?')}: "
+                    f"{info.get('command', '?')}")
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
 
 
 def _nearest_existing_ancestor(path: Path) -> Path:

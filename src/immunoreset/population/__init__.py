@@ -3,6 +3,7 @@ inclusion criteria, flare triggers."""
 
 from immunoreset.population._cohort import Cohort, CohortSpec, erlangen_patients, sample_cohort
 from immunoreset.population._criteria import InclusionCriteria
+from immunoreset.population._pilot import PILOT_PATIENTS, check_inclusion_satisfiable
 from immunoreset.population._profile import (
     ERLANGEN_INVOLVEMENT,
     INVOLVEMENT_DESCRIPTORS,
@@ -15,12 +16,14 @@ __all__ = [
     "ERLANGEN_INVOLVEMENT",
     "INVOLVEMENT_DESCRIPTORS",
     "NAMED_PROFILES",
+    "PILOT_PATIENTS",
     "Cohort",
     "CohortSpec",
     "Correlation",
     "InclusionCriteria",
     "InvolvementProfile",
     "Variability",
+    "check_inclusion_satisfiable",
     "erlangen_patients",
     "sample_cohort",
 ]

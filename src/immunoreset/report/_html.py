@@ -19,7 +19,7 @@ from immunoreset.io import PatientColumns
 from immunoreset.io._manifest import to_jsonable
 from immunoreset.report._markers import Marker
 from immunoreset.report._plots import RenderedFigure, markers_by_variable, render_time_course
-from immunoreset.report._style import arm_label, format_number, order_arms
+from immunoreset.report._style import arm_display, arm_label, format_number, order_arms
 from immunoreset.report._summary import check_trajectories, summarise_time_courses
 from immunoreset.report._tables import key_results_table, landmark_table, patient_summary_table
 from immunoreset.report._variables import GROUPS, VARIABLES, variable_info
@@ -81,6 +81,8 @@ def write_report(
     markers: Mapping[str, Sequence[Marker]] | None = None,
     figures_dir: str | os.PathLike[str] | None = None,
     key_results: pd.DataFrame | None = None,
+    arm_order: Sequence[str] = (),
+    arm_labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the clinician-readable HTML report of a run; returns its path.
 
@@ -100,7 +102,20 @@ def write_report(
             :data:`~immunoreset.report.MACKENSEN2022_MARKERS`.
         figures_dir: also save every panel as ``<variable>.png`` in this folder.
         key_results: a ready key-results table to show instead of the computed one.
+        arm_order, arm_labels: the config's arm order and display labels (tables, legends).
     """
+    with arm_display(arm_order, arm_labels):
+        return _write_report(path, title=title, trajectories=trajectories, patients=patients,
+                             calibration=calibration, manifest=manifest, markers=markers,
+                             figures_dir=figures_dir, key_results=key_results)
+
+
+def _write_report(
+    path: str | os.PathLike[str], *, title: str, trajectories: pd.DataFrame,
+    patients: pd.DataFrame | PatientColumns, calibration: pd.DataFrame | None,
+    manifest: Mapping[str, Any], markers: Mapping[str, Sequence[Marker]] | None,
+    figures_dir: str | os.PathLike[str] | None, key_results: pd.DataFrame | None,
+) -> Path:
     check_trajectories(trajectories)
     if calibration is not None:
         missing = [c for c in ("target_id", "passed") if c not in calibration.columns]

@@ -54,6 +54,22 @@ def wilson_interval(p: np.ndarray, n: np.ndarray, z: float = 1.96) -> tuple[np.n
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
+#: Largest magnitude drawn: no physical quantity of the model comes near it, and beyond it
+#: matplotlib's transforms overflow (a CAR-T dose of 1e300 cells/kg crashed the report).
+PLOT_LIMIT = 1e100
+
+
+def finite_for_plotting(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every non-finite or beyond-:data:`PLOT_LIMIT` number set to NaN."""
+    out = table.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            v = out[c].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                out[c] = np.where(np.isfinite(v) & (np.abs(v) < PLOT_LIMIT), v, np.nan)
+    return out
+
+
 def plot_time_course(
     summary: pd.DataFrame,
     info: VariableInfo,
@@ -77,11 +93,14 @@ def plot_time_course(
     Continuous variables show the median with 25–75 % and 5–95 % bands; 0/1 variables the
     percentage of patients with a 95 % Wilson interval; scores the mean with a 25–75 % band.
     On a log axis values below ``info.floor`` (zeros included) are drawn at the floor.
+    Non-finite values and values beyond :data:`PLOT_LIMIT` (an overflowing patient) are
+    left out of the drawing, never passed to matplotlib.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MultipleLocator
 
+    summary = finite_for_plotting(summary)
     fig = Figure(figsize=PANEL_SIZE, dpi=DPI)
     # Fixed margins (faster and steadier than a layout engine): room for the y label on
     # the left and a two-column legend below the x axis.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 
-__all__ = ["ARM_COLOURS", "ARM_LABELS", "arm_colour", "arm_label", "format_number", "order_arms"]
+__all__ = ["ARM_COLOURS", "ARM_LABELS", "arm_colour", "arm_display", "arm_label", "format_number",
+           "order_arms"]
 
 #: Display names of the trial arms.
 ARM_LABELS: dict[str, str] = {"car_t": "CAR-T", "untreated": "Untreated"}
@@ -16,15 +19,39 @@ ARM_COLOURS: dict[str, str] = {"car_t": "#D55E00", "untreated": "#0072B2"}
 _EXTRA_COLOURS = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
 
+#: The arm order and labels of the config being reported (set by :func:`arm_display`).
+_DISPLAY: ContextVar[tuple[tuple[str, ...], Mapping[str, str]]] = ContextVar(
+    "arm_display", default=((), {}))
+
+
+@contextlib.contextmanager
+def arm_display(order: Sequence[str] = (), labels: Mapping[str, str] | None = None,
+                ) -> Iterator[None]:
+    """Within the block, arms are ordered as ``order`` (the config's order) and shown by
+    ``labels`` (the config's labels); the report of a run sets it for its own arms."""
+    token = _DISPLAY.set((tuple(order), dict(labels or {})))
+    try:
+        yield
+    finally:
+        _DISPLAY.reset(token)
+
+
 def order_arms(arms: Iterable[str]) -> list[str]:
-    """Known arms first (CAR-T, untreated), then the others alphabetically."""
+    """The config's order (:func:`arm_display`) if set; else known arms first (CAR-T,
+    untreated), then the others alphabetically."""
     unique = {str(a) for a in arms}
-    known = [a for a in ARM_LABELS if a in unique]
-    return known + sorted(unique - set(known))
+    configured = [a for a in _DISPLAY.get()[0] if a in unique]
+    rest = unique - set(configured)
+    known = [a for a in ARM_LABELS if a in rest]
+    return configured + known + sorted(rest - set(known))
 
 
 def arm_label(arm: str) -> str:
-    """Display name of ``arm``, e.g. ``"car_t"`` → ``"CAR-T"``."""
+    """Display name of ``arm``: the config's label (:func:`arm_display`), else e.g.
+    ``"car_t"`` → ``"CAR-T"``."""
+    configured = _DISPLAY.get()[1].get(arm)
+    if configured:
+        return configured
     return ARM_LABELS.get(arm, arm.replace("_", " ").capitalize())
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from immunoreset.errors import InputError
 
 __all__ = [
+    "BASELINE_DAY",
     "B_CELL_DETECTION_LIMIT",
     "LANDMARK_DAYS",
     "QUANTILES",
@@ -28,9 +29,12 @@ __all__ = [
 #: Quantiles of the bands drawn around the median: 5–95 % and 25–75 %.
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
-#: Landmark days of the report tables → label (day 0 = infusion or enrolment).
+#: Landmark days of the report tables → label (day 0 = infusion or enrolment). Baseline is
+#: the pre-treatment visit, day −7 of the Erlangen schedule (lymphodepletion starts on day
+#: −5, so day 0 is already after it: paired arms differ there).
+BASELINE_DAY = -7
 LANDMARK_DAYS: dict[int, str] = {
-    0: "Baseline",
+    BASELINE_DAY: "Baseline",
     91: "Month 3",
     182: "Month 6",
     365: "Month 12",

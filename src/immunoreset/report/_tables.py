@@ -15,6 +15,7 @@ from immunoreset.io import PatientColumns
 from immunoreset.report._style import arm_label, format_number, order_arms
 from immunoreset.report._summary import (
     B_CELL_DETECTION_LIMIT,
+    BASELINE_DAY,
     LANDMARK_DAYS,
     b_cell_reappearance,
     car_t_peak,
@@ -27,11 +28,26 @@ __all__ = ["key_results_table", "landmark_table", "patient_summary_table"]
 KEY_VARIABLES: dict[str, tuple[int, ...]] = {
     "doris": (182, 365, 730),
     "drug_free_doris": (182, 365, 730),
-    "sledai_2k": (0, 182, 365),
-    "anti_dsdna": (0, 182, 365),
-    "c3": (0, 182, 365),
-    "proteinuria_g_per_day": (0, 182, 365),
-    "total_igg": (0, 182, 365),
+    "sledai_2k": (BASELINE_DAY, 182, 365),
+    "anti_dsdna": (BASELINE_DAY, 182, 365),
+    "c3": (BASELINE_DAY, 182, 365),
+    "proteinuria_g_per_day": (BASELINE_DAY, 182, 365),
+    "total_igg": (BASELINE_DAY, 182, 365),
+}
+
+#: Per-patient read-outs shown in Key results when no time courses were saved
+#: (``--save summary``): column → (measure, kind).
+PATIENT_KEY_COLUMNS: dict[str, tuple[str, str]] = {
+    "sledai_2k_baseline": ("SLEDAI-2K, baseline (day −7)", "score"),
+    "sledai_2k_day90": ("SLEDAI-2K, day 90", "score"),
+    "doris_day90": ("DORIS remission, day 90", "binary"),
+    "drug_free_doris_day90": ("Drug-free DORIS remission, day 90", "binary"),
+    "drug_free_doris_day517": ("Drug-free DORIS remission, day 517", "binary"),
+    "anti_dsdna_baseline": ("Anti-dsDNA (IU/mL), baseline (day −7)", "continuous"),
+    "anti_dsdna_day180": ("Anti-dsDNA (IU/mL), day 180", "continuous"),
+    "c3_baseline": ("C3 (g/L), baseline (day −7)", "continuous"),
+    "c3_day180": ("C3 (g/L), day 180", "continuous"),
+    "proteinuria_baseline": ("Proteinuria (g/day), baseline (day −7)", "continuous"),
 }
 
 #: Landmarks match the nearest simulated day within this many days.
@@ -127,7 +143,12 @@ def key_results_table(
         Columns ``Measure, Statistic`` and one per arm (display name); rows only for the
         quantities present in the data.
     """
-    arms = order_arms(summary["arm"].unique() if len(summary) else trajectories["arm"].unique())
+    if len(summary):
+        arms = order_arms(summary["arm"].unique())
+    elif len(trajectories) or patients is None or "arm" not in patients.columns:
+        arms = order_arms(trajectories["arm"].unique())
+    else:  # --save summary: no time courses, the arms of the patient table
+        arms = order_arms(patients["arm"].astype(str).unique())
     labels = {a: arm_label(a) for a in arms}
     rows: list[dict[str, str]] = []
 
@@ -143,13 +164,20 @@ def key_results_table(
         add("Virtual patients", "n", {a: f"{int(counts.get(a, 0)):,}" for a in arms})
         status_column = next((c for c in ("solver_status", "status") if c in patients.columns), None)
         if status_column is not None:
-            failed = patients[status_column].astype(str) != "ok"
-            cells = {}
-            for a in arms:
-                in_arm = patients["arm"].astype(str) == a
-                k, n = int((failed & in_arm).sum()), int(in_arm.sum())
-                cells[a] = f"{k} ({100 * k / n:.1f}%)" if n else "–"
-            add("Solver failures", "n (% of arm)", cells)
+            status = patients[status_column].astype(str)
+            not_eligible = status == "not_eligible"
+            failed = (status != "ok") & ~not_eligible
+            for measure, mask, always in (("Solver failures", failed, True),
+                                          ("Not eligible (no candidate met inclusion)",
+                                           not_eligible, False)):
+                if not (always or mask.any()):
+                    continue
+                cells = {}
+                for a in arms:
+                    in_arm = patients["arm"].astype(str) == a
+                    k, n = int((mask & in_arm).sum()), int(in_arm.sum())
+                    cells[a] = f"{k} ({100 * k / n:.1f}%)" if n else "–"
+                add(measure, "n (% of arm)", cells)
     else:
         counts = trajectories.groupby(trajectories["arm"].astype(str))["patient_id"].nunique()
         add("Virtual patients", "n", {a: f"{int(counts.get(a, 0)):,}" for a in arms})
@@ -217,6 +245,27 @@ def key_results_table(
             "mean ± SD (returned/depleted)",
             cells,
         )
+
+    if not variables and patients is not None:
+        arm_of = patients["arm"].astype(str)
+        for column, (measure, kind) in PATIENT_KEY_COLUMNS.items():
+            if column not in patients.columns:
+                continue
+            values = pd.to_numeric(patients[column], errors="coerce")
+            cells = {}
+            for a in arms:
+                v = values[arm_of == a].dropna()
+                if not len(v):
+                    continue
+                if kind == "binary":
+                    k = int((v >= 0.5).sum())
+                    cells[a] = f"{k}/{len(v)} ({100 * k / len(v):.0f}%)"
+                else:
+                    q = np.quantile(v, [0.25, 0.5, 0.75])
+                    cells[a] = (f"{format_number(q[1])} ({format_number(q[0])}–"
+                                f"{format_number(q[2])})")
+            if cells:
+                add(measure, "n (% of solved)" if kind == "binary" else "median (IQR)", cells)
 
     units = _units(trajectories)
     indexed = _lookup(summary)

@@ -5,15 +5,23 @@ from immunoreset.simulation._arm import (
     B_CELL_RETURN_CELLS_PER_UL,
     DEFAULT_DAYS,
     DEFAULT_SOLVER,
+    NOT_ELIGIBLE,
     ArmResult,
     b_cell_return_days,
     patient_events,
     patient_readouts,
     simulate_arm,
+    status_names,
 )
 from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
 from immunoreset.simulation._config import load_study_config
 from immunoreset.simulation._reference import solve_patient_scipy
+from immunoreset.simulation._resources import (
+    available_cores,
+    available_memory_bytes,
+    check_study_resources,
+    check_trial_resources,
+)
 from immunoreset.simulation._spec import (
     DEFAULT_VISIT_DAYS,
     SAVE_MODES,
@@ -29,13 +37,18 @@ __all__ = [
     "DEFAULT_VISIT_DAYS",
     "FAULT_ENV",
     "NAMED_CHUNK",
+    "NOT_ELIGIBLE",
     "SAVE_MODES",
     "TRAJECTORY_VARIABLES",
     "ArmResult",
     "ChunkOutput",
     "RunOptions",
     "StudySpec",
+    "available_cores",
+    "available_memory_bytes",
     "b_cell_return_days",
+    "check_study_resources",
+    "check_trial_resources",
     "load_study_config",
     "patient_events",
     "patient_readouts",
@@ -43,4 +56,5 @@ __all__ = [
     "simulate_arm",
     "solve_chunk",
     "solve_patient_scipy",
+    "status_names",
 ]

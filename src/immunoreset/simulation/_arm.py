@@ -14,7 +14,8 @@ from immunoreset.engine import EventSchedule, SolverSettings, SolveStatus, solve
 from immunoreset.population import Cohort
 from immunoreset.therapy import Regimen
 
-__all__ = ["DEFAULT_DAYS", "DEFAULT_SOLVER", "READOUT_SCORE_DAYS", "ArmResult", "simulate_arm"]
+__all__ = ["DEFAULT_DAYS", "DEFAULT_SOLVER", "NOT_ELIGIBLE", "READOUT_SCORE_DAYS", "ArmResult",
+           "simulate_arm", "status_names"]
 
 #: Daily output from day −7 to day 730 (t = 0 at CAR-T infusion).
 DEFAULT_DAYS = np.arange(-7, 731, dtype=np.float64)
@@ -25,13 +26,25 @@ DEFAULT_DAYS = np.arange(-7, 731, dtype=np.float64)
 #: than rtol 1e-6 (442 vs 560 and 279 vs 352 per patient); rtol 1e-5 exceeds 1e-4
 #: (``python benchmarks/tolerance.py``).
 DEFAULT_SOLVER = SolverSettings(method="rodas", rtol=3e-6, atol=3e-9)
+#: Status code of a patient for whom no candidate met the inclusion criteria: not a solver
+#: failure (the solver's codes are :class:`~immunoreset.engine.SolveStatus`, all >= 0).
+NOT_ELIGIBLE = np.int8(-1)
+
+
+def status_names(status: np.ndarray) -> list[str]:
+    """Status codes as names: ``ok``, the solver's failure names, or ``not_eligible``."""
+    return ["not_eligible" if int(s) == NOT_ELIGIBLE else SolveStatus(int(s)).name.lower()
+            for s in status]
+
+
 #: B-cell reappearance threshold, cells/µL (fixed detection threshold of the targets file).
 B_CELL_RETURN_CELLS_PER_UL = 10.0
 
 
 @dataclass(frozen=True)
 class ArmResult:
-    """Result of one arm: observables and scores ``(n_patients, n_days)``; status ``(n,)``."""
+    """Result of one arm: observables and scores ``(n_patients, n_days)``; status ``(n,)``
+    (:class:`~immunoreset.engine.SolveStatus`, or :data:`NOT_ELIGIBLE`)."""
 
     arm: str
     regimen: Regimen
@@ -94,7 +107,7 @@ def simulate_arm(cohort: Cohort, regimen: Regimen, *, arm: str | None = None,
     sol = solve_batch(model.rhs, np.nan_to_num(start, nan=0.0), cohort.params, days,
                       t0=float(days[0]), events=events, settings=settings, jac=model.jac,
                       n_threads=n_threads)
-    status = np.where(cohort.plausible, sol.status, np.int8(SolveStatus.NONFINITE)).astype(np.int8)
+    status = np.where(cohort.plausible, sol.status, NOT_ELIGIBLE).astype(np.int8)
     y = sol.y  # in place: (n_patients, n_days, n_states) is the largest array of a run
     y[np.isinf(y)] = np.nan
     np.maximum(y, 0.0, out=y)  # NaN stays NaN
@@ -170,7 +183,7 @@ def patient_readouts(result: ArmResult) -> pd.DataFrame:
     out = pd.DataFrame({
         "patient_id": list(result.patient_ids),
         "arm": result.arm,
-        "solver_status": [SolveStatus(int(s)).name.lower() for s in result.status],
+        "solver_status": status_names(result.status),
         "solver_steps": result.n_steps,
         "car_t_peak_day": np.where(peak > 0, d[ipk], np.nan),
         "car_t_peak_cells_per_ul": peak,

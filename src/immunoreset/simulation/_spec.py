@@ -35,7 +35,9 @@ class StudySpec:
 
     ``n`` virtual patients per arm (plus the five named Erlangen patients when
     ``include_erlangen``), every arm over the same (paired) patients; daily solution over
-    ``days``; ``visit_days`` are written with ``save="visits"``.
+    ``days``; ``visit_days`` are written with ``save="visits"``. ``labels``: display
+    label per arm (reports; default the arm name). ``model``: the composed model (the SLE
+    model, with any modules of the config's ``[model]`` table).
     """
 
     title: str
@@ -50,6 +52,7 @@ class StudySpec:
     solver: SolverSettings = DEFAULT_SOLVER
     evaluate_targets: bool = False
     markers: Mapping[str, Sequence[Marker]] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
     #: The composed model (its modules and parameter specs); ``parameters`` must match it.
     model: ModelSpec = SLE_CD19_CART
 
@@ -71,6 +74,9 @@ class StudySpec:
             raise InputError(f"seed: got {self.seed!r}, expected an integer >= 0")
         if not self.arms:
             raise InputError("arms: expected at least one arm")
+        unknown = sorted(set(self.labels) - set(self.arms))
+        if unknown:
+            raise InputError(f"labels: got a label for {unknown[0]!r}, expected arm names")
         outside = [d for d in self.visit_days if d < self.days[0] or d > self.days[-1]]
         if outside:
             raise InputError(f"visit_days: day {outside[0]} is outside the simulated days "

@@ -15,13 +15,14 @@ the final files are merged (arm by arm, chunk by chunk: memory stays flat) and m
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,12 @@ from immunoreset.io import (
     write_csv,
     write_manifest,
 )
-from immunoreset.population import NAMED_PROFILES
+from immunoreset.model import build_model
+from immunoreset.population import NAMED_PROFILES, check_inclusion_satisfiable
 from immunoreset.report import write_report
+from immunoreset.report._targets import calibration_markers, merge_markers
 from immunoreset.simulation._chunk import NAMED_CHUNK, ChunkOutput, solve_chunk
+from immunoreset.simulation._resources import check_study_resources
 from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
 
 __all__ = ["FAULT_ENV", "RunOptions", "run_study"]
@@ -57,6 +61,9 @@ REPORT_PATIENTS = 500
 #: overhead. Chosen by measurement, 2026-11-27: 2×10⁶ patient rows in 31 row groups read
 #: in 1.7 s with a 1.4 GB peak, against 7.8 s and 1.9 GB in 4,000 groups of 500.
 MERGE_ROW_GROUP_ROWS = 65_536
+#: Virtual patients whose daily values calibration.csv is computed from when the run does
+#: not keep daily values (--save visits or summary): 500 per arm cost about 3 s on 2 cores.
+CALIBRATION_PATIENTS = 500
 
 
 @dataclass(frozen=True)
@@ -69,21 +76,37 @@ class RunOptions:
     resume: bool = False
     save: str = "visits"
     progress: bool = True
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int) or self.chunk_size < 1:
             raise InputError(f"--chunk-size: got {self.chunk_size!r}, expected an integer >= 1")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 1:
             raise InputError(f"--workers: got {self.workers!r}, expected an integer >= 1")
+        if self.resume and self.overwrite:
+            raise InputError("--resume and --overwrite: got both, expected at most one")
         if self.save not in SAVE_MODES:
             raise InputError(f"--save: got {self.save!r}, expected one of {', '.join(SAVE_MODES)}")
         if self.scheduler is not None and not self.scheduler.startswith(("tcp://", "tls://", "inproc://")):
             raise InputError(f"--scheduler: got {self.scheduler!r}, expected an address like tcp://host:8786")
 
 
-def _chunk_ids(spec: StudySpec, chunk_size: int) -> list[str]:
-    ids = [NAMED_CHUNK] if spec.include_erlangen else []
-    return ids + [f"{k:06d}" for k in range((spec.n + chunk_size - 1) // chunk_size)]
+def _chunk_ids(spec: StudySpec, chunk_size: int) -> Iterator[str]:
+    """The run's chunk ids, generated lazily (10⁹ patients are 4·10⁶ chunks)."""
+    if spec.include_erlangen:
+        yield NAMED_CHUNK
+    for k in range((spec.n + chunk_size - 1) // chunk_size):
+        yield f"{k:06d}"
+
+
+def _chunk_count(spec: StudySpec, chunk_size: int) -> int:
+    return (1 if spec.include_erlangen else 0) + (spec.n + chunk_size - 1) // chunk_size
+
+
+def _chunk_patients(spec: StudySpec, chunk: str, chunk_size: int) -> int:
+    if chunk == NAMED_CHUNK:
+        return len(NAMED_PROFILES)
+    return min(chunk_size, spec.n - int(chunk) * chunk_size)
 
 
 def _fingerprint(spec: StudySpec, options: RunOptions) -> str:
@@ -105,7 +128,7 @@ def _worker_init(threads: int) -> None:  # pragma: no cover - runs in worker pro
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
 
 
-def _execute(spec: StudySpec, todo: list[str], options: RunOptions,
+def _execute(spec: StudySpec, todo: Iterator[str], options: RunOptions,
              client: Any) -> Iterator[ChunkOutput]:
     """Yield finished chunks (in completion order) from the chosen engine."""
     kwargs: dict[str, Any] = {"chunk_size": options.chunk_size, "save": options.save}
@@ -126,13 +149,13 @@ def _execute(spec: StudySpec, todo: list[str], options: RunOptions,
         threads = max(1, (os.cpu_count() or 1) // options.workers)
         with ProcessPoolExecutor(options.workers, mp_context=mp.get_context("spawn"),
                                  initializer=_worker_init, initargs=(threads,)) as pool:
-            pending = {pool.submit(solve_chunk, spec, c, **kwargs) for c in todo[: 2 * options.workers]}
-            queue = list(todo[2 * options.workers:])
+            pending = {pool.submit(solve_chunk, spec, c, **kwargs)
+                       for c in itertools.islice(todo, 2 * options.workers)}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    if queue:
-                        pending.add(pool.submit(solve_chunk, spec, queue.pop(0), **kwargs))
+                    for c in itertools.islice(todo, 1):
+                        pending.add(pool.submit(solve_chunk, spec, c, **kwargs))
                     yield fut.result()
 
 
@@ -167,7 +190,8 @@ def _write_chunk(folder: Path, out: ChunkOutput, save: str) -> None:
     marker.with_suffix(".tmp").replace(marker)
 
 
-def _merge(folder: Path, chunks: list[str], arms: list[str], kind: str, target: Path) -> None:
+def _merge(folder: Path, chunks: Callable[[], Iterable[str]], arms: list[str], kind: str,
+           target: Path) -> None:
     """Concatenate chunk files arm by arm, chunk by chunk, into one Parquet file.
 
     Chunks are gathered into row groups of at least :data:`MERGE_ROW_GROUP_ROWS` rows, so
@@ -180,7 +204,7 @@ def _merge(folder: Path, chunks: list[str], arms: list[str], kind: str, target: 
     rows = 0
     try:
         for arm in arms:
-            for c in chunks:
+            for c in chunks():
                 table = pq.read_table(folder / f"{c}.{arm}.{kind}.parquet")
                 if writer is None:
                     schema = table.schema.remove_metadata()
@@ -206,12 +230,26 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
               on_chunk: Callable[[str], None] | None = None) -> Path:
     """Simulate ``spec`` into ``out``: patients.parquet, trajectories.parquet (unless
     ``save="summary"``), report.html, manifest.json, and calibration.csv when
-    ``spec.evaluate_targets`` and ``save="full"``. Returns ``out``."""
-    run_dir = RunDirectory(out, resume=options.resume, keep_work_on_error=True)
+    ``spec.evaluate_targets`` (arms ``car_t`` and ``untreated``): from every patient's
+    daily values with ``save="full"``, else from the first :data:`CALIBRATION_PATIENTS`
+    virtual patients solved again with daily output (the manifest's
+    ``calibration_patients`` says how many). Returns ``out``."""
+    run_dir = RunDirectory(out, resume=options.resume, overwrite=options.overwrite,
+                           keep_work_on_error=True, command=command)
     run_dir.check()
+    workers = check_study_resources(spec, out, chunk_size=options.chunk_size, save=options.save,
+                                    workers=options.workers, local=options.scheduler is None)
+    options = replace(options, workers=workers)
+    if spec.n:
+        check_inclusion_satisfiable(spec.parameters, spec.cohort, seed=spec.seed,
+                                    model=build_model(spec.model))
     client = _connect(options.scheduler)
     t_start = time.perf_counter()
-    chunks = _chunk_ids(spec, options.chunk_size)
+
+    def chunks() -> Iterator[str]:
+        return _chunk_ids(spec, options.chunk_size)
+
+    n_chunks = _chunk_count(spec, options.chunk_size)
     arms = list(spec.arms)
     fingerprint = _fingerprint(spec, options)
     try:
@@ -225,18 +263,18 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
                                  "config, seed, chunk size or --save; use a new --out")
         else:
             stamp.write_text(json.dumps({"fingerprint": fingerprint, "command": command}))
-        todo = [c for c in chunks if not (folder / f"{c}.done").exists()]
+        finished = {p.name.removesuffix(".done") for p in folder.glob("*.done")}
+        todo = (c for c in chunks() if c not in finished)
         fault = int(os.environ.get(FAULT_ENV, "0") or 0)
-        n_patients = {c: (len(NAMED_PROFILES) if c == NAMED_CHUNK
-                          else min(options.chunk_size, spec.n - int(c) * options.chunk_size))
-                      for c in todo}
-        bar = tqdm(total=sum(n_patients.values()) * len(arms), unit="patient", desc="simulating",
+        remaining = (spec.n + (len(NAMED_PROFILES) if spec.include_erlangen else 0)
+                     - sum(_chunk_patients(spec, c, options.chunk_size) for c in finished))
+        bar = tqdm(total=remaining * len(arms), unit="arm-patient", desc="simulating",
                    disable=not (options.progress and sys.stderr.isatty()))
         solved = 0
         for result in _execute(spec, todo, options, client):
             _write_chunk(folder, result, options.save)
             solved += 1
-            bar.update(n_patients[result.chunk] * len(arms))
+            bar.update(_chunk_patients(spec, result.chunk, options.chunk_size) * len(arms))
             if on_chunk is not None:
                 on_chunk(result.chunk)
             if fault and solved >= fault:
@@ -250,9 +288,10 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         patients = PatientColumns(run_dir.path("patients.parquet"), categories={"arm": arms})
         extra: dict[str, Any] = {
             "n_patients": len(patients),
-            "n_failed": int((patients["solver_status"] != "ok").sum()),
+            "n_failed": int((~patients["solver_status"].isin(["ok", "not_eligible"])).sum()),
+            "n_not_eligible": int((patients["solver_status"] == "not_eligible").sum()),
             "failed_by_status": patients["solver_status"].value_counts().to_dict(),
-            "chunks_total": len(chunks), "chunks_solved_this_run": solved,
+            "chunks_total": n_chunks, "chunks_solved_this_run": solved,
             "chunk_size": options.chunk_size, "workers": options.workers,
             "scheduler": options.scheduler, "save": options.save,
             "parameter_set": spec.parameters.name,
@@ -263,6 +302,11 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
             from immunoreset.calibration import evaluate_trajectories
 
             calibration = evaluate_trajectories(str(run_dir.path("trajectories.parquet")))
+            extra["calibration_patients"] = spec.n
+        elif spec.evaluate_targets:  # daily values were not kept: re-solve the first patients
+            calibration = _calibration_sample(spec)
+            extra["calibration_patients"] = min(spec.n, CALIBRATION_PATIENTS)
+        if calibration is not None:
             write_csv(calibration.drop(columns=["low", "high"]), run_dir.path("calibration.csv"))
             extra["calibration_passed"] = f"{int(calibration['passed'].sum())}/{len(calibration)}"
         timings["total_s"] = time.perf_counter() - t_start
@@ -271,15 +315,34 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         write_manifest(manifest, run_dir.path("manifest.json"))
         write_report(run_dir.path("report.html"), title=spec.title,
                      trajectories=_report_trajectories(run_dir, spec, options), patients=patients,
-                     calibration=calibration, manifest=manifest, markers=spec.markers)
+                     calibration=calibration, manifest=manifest,
+                     markers=(merge_markers(spec.markers, calibration_markers())
+                              if spec.evaluate_targets else spec.markers),
+                     arm_order=arms, arm_labels={a: lb for a, lb in spec.labels.items() if lb != a})
         names = ["patients.parquet", "report.html", "manifest.json"]
         names += [] if options.save == "summary" else ["trajectories.parquet"]
         names += [] if calibration is None else ["calibration.csv"]
         run_dir.commit(names)
+    except BaseException:
+        run_dir.abort(keep_work=True)  # finished chunks stay for --resume; the lock is released
+        raise
     finally:
         if client is not None:
             client.close()
     return Path(out)
+
+
+def _calibration_sample(spec: StudySpec) -> pd.DataFrame:
+    """The calibration criteria on the run's first virtual patients, solved again daily."""
+    from immunoreset.calibration import evaluate_targets
+    from immunoreset.population import sample_cohort
+    from immunoreset.simulation._arm import simulate_arm
+
+    cohort = sample_cohort(min(spec.n, CALIBRATION_PATIENTS), spec.parameters, seed=spec.seed,
+                           spec=spec.cohort, model=build_model(spec.model))
+    car_t, untreated = (simulate_arm(cohort, spec.arms[a], arm=a, days=spec.days,
+                                     settings=spec.solver) for a in ("car_t", "untreated"))
+    return evaluate_targets(car_t, untreated)
 
 
 def _report_trajectories(run_dir: RunDirectory, spec: StudySpec, options: RunOptions) -> pd.DataFrame:

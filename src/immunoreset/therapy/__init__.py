@@ -7,5 +7,6 @@ from immunoreset.therapy._regimen import (
     Regimen,
     body_surface_area_m2,
 )
+from immunoreset.therapy._state_dose import StateDose
 
-__all__ = ["CarTProduct", "Dose", "Lymphodepletion", "Regimen", "body_surface_area_m2"]
+__all__ = ["CarTProduct", "Dose", "Lymphodepletion", "Regimen", "StateDose", "body_surface_area_m2"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from immunoreset.errors import InputError
+from immunoreset.therapy._state_dose import StateDose
 
 __all__ = [
     "CarTProduct",
@@ -123,7 +124,8 @@ class CarTProduct:
 
 @dataclass(frozen=True)
 class Regimen:
-    """A therapy arm's regimen: lymphodepletion, optional CAR-T, background drugs.
+    """A therapy arm's regimen: lymphodepletion, optional CAR-T, background drugs and
+    generic ``doses`` (:class:`StateDose`: an amount added to any model state).
 
     Background drugs are what the arm's protocol gives; they enter the clinical visit
     record (DORIS counts prednisone and immunosuppressants) — the refractory patients of
@@ -137,6 +139,7 @@ class Regimen:
     antimalarial: bool = False
     immunosuppressant: bool = False
     biologic: bool = False
+    doses: tuple[StateDose, ...] = ()
 
     def __post_init__(self) -> None:
         _check_positive(f"{self.name}.prednisone_mg_per_day", self.prednisone_mg_per_day,
@@ -156,6 +159,11 @@ class Regimen:
         if self.car_t is not None:
             cells_per_ul = self.car_t.cells(weight_kg) / (car_t_distribution_volume_l * 1e6)
             events.append((self.car_t.day, state_index["car_t_effector"], cells_per_ul))
+        for i, d in enumerate(self.doses):
+            if d.state not in state_index:
+                raise InputError(f"arm {self.name!r}: dose[{i}].state: got {d.state!r}, expected "
+                                 f"a model state (one of {', '.join(state_index)})")
+            events += [(day, state_index[d.state], float(d.amount)) for day in d.days]
         events.sort(key=lambda e: (e[0], e[1]))
         return events
 
@@ -166,7 +174,8 @@ class Regimen:
         ld = replace(self.lymphodepletion, doses=tuple(
             replace(d, day=d.day + days) for d in self.lymphodepletion.doses))
         car = None if self.car_t is None else replace(self.car_t, day=self.car_t.day + days)
-        return replace(self, lymphodepletion=ld, car_t=car)
+        return replace(self, lymphodepletion=ld, car_t=car,
+                       doses=tuple(d.shifted(days) for d in self.doses))
 
     @classmethod
     def erlangen_car_t(cls, *, dose_per_kg: float = 1e6) -> Regimen:

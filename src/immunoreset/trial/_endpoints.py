@@ -202,12 +202,13 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
         ``name.time`` / ``name.event`` (time to event; NaN where the patient is not at
         risk). Proportions are 0/1 floats, NaN where the patient is not eligible.
     """
-    from immunoreset.engine import SolveStatus
+    from immunoreset.simulation import NOT_ELIGIBLE, status_names
 
     days = np.asarray(result.days, dtype=np.float64)
     v = result.values
     n = len(result.patient_ids)
-    failed = result.status != SolveStatus.OK
+    not_eligible = result.status == NOT_ELIGIBLE
+    failed = result.status > 0  # a solver failure (not a patient failing inclusion)
     j_visit = [int(np.searchsorted(days, d)) for d in visits]
     for d, j in zip(visits, j_visit, strict=True):
         if j >= days.size or days[j] != d:
@@ -217,15 +218,17 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
     out: dict[str, object] = {
         "patient_id": list(result.patient_ids),
         "arm": result.arm,
-        "solver_status": [SolveStatus(int(s)).name.lower() for s in result.status],
+        "solver_status": status_names(result.status),
         FAILED.name: failed.astype(np.float64),
     }
 
     def impute(values: np.ndarray, ep: Endpoint) -> np.ndarray:
-        """Failed patients: unfavourable outcome (or NaN for descriptive endpoints)."""
+        """Failed patients: unfavourable outcome (or NaN for descriptive endpoints);
+        patients not eligible: NaN (not counted)."""
         fill = np.nan if ep.favourable is None else (0.0 if ep.favourable else 1.0)
-        f = failed.reshape((-1,) + (1,) * (values.ndim - 1))
-        return np.where(f, fill, values)
+        shape = (-1,) + (1,) * (values.ndim - 1)
+        out = np.where(failed.reshape(shape), fill, values)
+        return np.where(not_eligible.reshape(shape), np.nan, out)
 
     def at_visits(var: str) -> np.ndarray:
         return v[var][:, j_visit]

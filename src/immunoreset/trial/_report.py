@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from immunoreset.io import to_jsonable
+from immunoreset.report._style import format_number
 from immunoreset.trial._endpoints import ENDPOINTS, FAILED, endpoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -112,7 +113,13 @@ def _table(df: pd.DataFrame) -> str:
         for v in row:
             num = isinstance(v, int | float | np.number) or (isinstance(v, str) and v[:1].isdigit())
             cls = ' class="num"' if num else ""
-            text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+            if v is None or (isinstance(v, float | np.floating) and math.isnan(v)):
+                text = ""
+            elif isinstance(v, float | np.floating):  # rounded: 3 significant digits
+                x = float(v)
+                text = f"{int(x):,}" if math.isfinite(x) and x == int(x) else format_number(x)
+            else:
+                text = str(v)
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<div class="scroll"><table><tr>{head}</tr>{"".join(body)}</table></div>'
@@ -190,8 +197,25 @@ def _km_figures(result: TrialResult, colours: dict[str, str]) -> list[str]:
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7.5, loc="best")
         out.append(_figure(fig, f"Kaplan–Meier: {ep.label}. {ep.definition}. Shaded: 95% "
-                                "pointwise interval; patients not at risk are not counted."))
+                                "pointwise interval; patients not at risk are not counted.")
+                   + "<p><b>Number at risk</b></p>" + _table(number_at_risk(result, name)))
     return out
+
+
+def number_at_risk(result: TrialResult, name: str, n_times: int = 5) -> pd.DataFrame:
+    """Patients still at risk (event-free and followed) per arm at ``n_times`` days evenly
+    spread over follow-up: the table printed under a Kaplan–Meier plot."""
+    from immunoreset.trial._endpoints import column
+
+    spec = result.spec
+    times = np.unique(np.round(np.linspace(0, spec.schedule.follow_up_days, n_times)).astype(int))
+    p = result.patients
+    time_col = column(name, part="time")
+    rows = []
+    for arm in spec.arms:
+        t = p.loc[p["arm"] == arm.name, time_col].dropna().to_numpy(dtype=float)
+        rows.append({"arm": arm.label, **{f"day {d}": int((t >= d).sum()) for d in times}})
+    return pd.DataFrame(rows)
 
 
 def _forest(result: TrialResult, colours: dict[str, str]) -> str:
@@ -342,7 +366,7 @@ def render_report(result: TrialResult) -> str:
     """The HTML text of the report of ``result``."""
     spec = result.spec
     colours = _colours(result)
-    summary = result.summary()
+    summary = result.summary_text()
     flat = summary.reset_index()
     flat.columns = ["endpoint", "visit", *[spec.arm(a).label for a in summary.columns]]
     manifest = result.manifest

@@ -8,9 +8,9 @@ Layers: :func:`run_trial` (spec or TOML path → :class:`TrialResult`) →
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import html
-import math
 import sys
 import time
 from collections.abc import Mapping
@@ -25,9 +25,9 @@ from tqdm import tqdm
 from immunoreset.clinical import BILAG_COLUMNS, score_visits
 from immunoreset.diseases import visit_table
 from immunoreset.io import RunDirectory, build_manifest, write_csv, write_manifest, write_table
-from immunoreset.model import STATE_INDEX, ParameterSet, load_parameters
-from immunoreset.population import Cohort, sample_cohort
-from immunoreset.simulation import DEFAULT_SOLVER, ArmResult, simulate_arm
+from immunoreset.model import ParameterSet, build_model, load_parameters
+from immunoreset.population import Cohort, check_inclusion_satisfiable, sample_cohort
+from immunoreset.simulation import ArmResult, simulate_arm
 from immunoreset.trial._analysis import (
     difference_table,
     endpoint_table,
@@ -54,9 +54,9 @@ BASELINE_DAY = -7
 
 
 def _days(spec: TrialSpec) -> np.ndarray:
-    first_dose = min((d.day for a in spec.arms for d in a.lymphodepletion.doses), default=0.0)
-    start = min(BASELINE_DAY, math.floor(first_dose) - 1)
-    return np.arange(start, spec.schedule.follow_up_days + 1, dtype=np.float64)
+    """Simulated days: from the baseline visit ``schedule.first_day`` (before every dose;
+    checked by the spec) to the end of follow-up."""
+    return np.arange(spec.schedule.first_day, spec.schedule.follow_up_days + 1, dtype=np.float64)
 
 
 def _visit_scores(result: ArmResult, cohort: Cohort, visits: tuple[int, ...],
@@ -70,8 +70,8 @@ def _visit_scores(result: ArmResult, cohort: Cohort, visits: tuple[int, ...],
     js = [0] + [int(np.searchsorted(result.days, d)) for d in visits]
     obs = {k: v[idx][:, js] for k, v in result.values.items()}
     table = visit_table(obs, cohort.params[idx], cohort.thresholds[idx],
-                        cohort.y0[idx, STATE_INDEX["inflammation"]], result.regimen,
-                        [cohort.patient_id[i] for i in idx], result.days[js])
+                        cohort.y0[idx, cohort.model.state_index["inflammation"]], result.regimen,
+                        [cohort.patient_id[i] for i in idx], result.days[js], model=cohort.model)
     for c in BILAG_COLUMNS:  # BILAG-2004 is not modelled: every domain "E" (see endpoints)
         table[c] = "E"
     scored = score_visits(table, instruments=["lldas", "sri4"])
@@ -83,17 +83,24 @@ def _visit_scores(result: ArmResult, cohort: Cohort, visits: tuple[int, ...],
 
 def _cohorts(spec: TrialSpec, parameters: ParameterSet, seed: int, n: int,
              ) -> list[dict[str, Cohort]]:
-    """Per chunk, the cohort of each arm (one shared cohort when paired)."""
+    """Per chunk, the cohort of each arm (one shared cohort when paired), of the SLE model
+    with the spec's ``[model]`` modules composed after it."""
+    from immunoreset.simulation._config import study_model
+
+    model_spec, parameters = study_model(parameters, spec.model_modules,
+                                         spec.model_parameter_files)
+    model = build_model(model_spec)
     chunks = []
     cs = spec.population.cohort
     for start in range(0, n, CHUNK_SIZE):
         size = min(CHUNK_SIZE, n - start)
         if spec.paired:
-            c = sample_cohort(size, parameters, seed=seed, spec=cs, first_index=start)
+            c = sample_cohort(size, parameters, seed=seed, spec=cs, first_index=start,
+                              model=model)
             chunks.append(dict.fromkeys(spec.arm_names, c))
         else:
             chunks.append({a: sample_cohort(size, parameters, seed=seed, spec=cs,
-                                            first_index=k * n + start)
+                                            first_index=k * n + start, model=model)
                            for k, a in enumerate(spec.arm_names)})
     return chunks
 
@@ -107,12 +114,12 @@ def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_pe
     for cohorts in _cohorts(spec, parameters, seed, n_per_arm):
         for arm in spec.arms:
             cohort = cohorts[arm.name]
-            res = simulate_arm(cohort, arm.regimen, arm=arm.name, days=days)
+            res = simulate_arm(cohort, arm.regimen, arm=arm.name, days=days, settings=spec.solver)
             scores = None
             if {"lldas", "sri4"} & set(spec.endpoints):
                 scores = _visit_scores(res, cohort, spec.schedule.visits)
-            y0 = cohort.y0
-            baseline = {"anti_dsdna": y0[:, STATE_INDEX["anti_dsdna"]], "c3": y0[:, STATE_INDEX["c3"]]}
+            y0, s = cohort.y0, cohort.model.state_index
+            baseline = {"anti_dsdna": y0[:, s["anti_dsdna"]], "c3": y0[:, s["c3"]]}
             out = patient_outcomes(res, visits=spec.schedule.visits,
                                    follow_up_days=spec.schedule.follow_up_days,
                                    baseline=baseline, visit_scores=scores, endpoints=spec.endpoints)
@@ -121,7 +128,7 @@ def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_pe
                                 "baseline_sledai_2k": res.values["sledai_2k"][:, 0],
                                 "baseline_anti_dsdna": baseline["anti_dsdna"],
                                 "baseline_c3": baseline["c3"],
-                                "baseline_proteinuria": y0[:, STATE_INDEX["proteinuria"]]})
+                                "baseline_proteinuria": y0[:, s["proteinuria"]]})
             frames.append(out.merge(cov, on="patient_id", how="left"))
             if bar is not None:
                 bar.update(len(cohort))
@@ -132,7 +139,7 @@ def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_pe
 
 
 def _parameters(spec: TrialSpec) -> ParameterSet:
-    p = load_parameters()
+    p = load_parameters(spec.parameter_file)
     if spec.parameter_values:
         p = p.with_values(dict(spec.parameter_values), source=f"trial spec {spec.name}")
     return p
@@ -175,8 +182,29 @@ class TrialResult:
         return rows.iloc[0]
 
     def summary(self) -> pd.DataFrame:
-        """Endpoint table for reading: one row per endpoint and visit, one column per arm,
-        cells ``estimate (ci_low–ci_high)``; proportions in %, medians in days."""
+        """The endpoint table as numbers: one row per endpoint and visit (index
+        ``endpoint, visit``, readable labels), columns ``(arm, statistic)`` with statistic
+        ``estimate, ci_low, ci_high, n``; proportions as fractions (0-1), medians in days,
+        means in the endpoint's unit. :meth:`summary_text` formats the same table."""
+        from immunoreset.trial._report import row_label
+
+        stats = ("estimate", "ci_low", "ci_high", "n")
+        rows: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
+        for r in self.endpoints.itertuples(index=False):
+            key = row_label(str(r.endpoint), r.visit_day)
+            cells = rows.setdefault(key, {})
+            for stat in stats:
+                cells[(str(r.arm), stat)] = float(getattr(r, stat))
+        out = pd.DataFrame.from_dict(rows, orient="index").astype(float)
+        out.index = pd.MultiIndex.from_tuples(list(rows), names=["endpoint", "visit"])
+        columns = [(a, st) for a in self.spec.arm_names for st in stats if (a, st) in out.columns]
+        out = out.loc[:, columns]
+        out.columns = pd.MultiIndex.from_tuples(columns, names=["arm", "statistic"])
+        return out
+
+    def summary_text(self) -> pd.DataFrame:
+        """The endpoint table for reading: one row per endpoint and visit, one column per
+        arm, cells ``estimate (ci_low–ci_high) n=N``; proportions in %, medians in days."""
         from immunoreset.trial._report import format_cell, row_label
 
         t = self.endpoints
@@ -190,8 +218,8 @@ class TrialResult:
         return out.loc[:, [a for a in self.spec.arm_names if a in out.columns]]
 
     def to_markdown(self) -> str:
-        """Header and the :meth:`summary` as a Markdown table."""
-        s = self.summary()
+        """Header and the :meth:`summary_text` as a Markdown table."""
+        s = self.summary_text()
         head = ["endpoint", "visit", *s.columns]
         lines = [f"# {self.spec.title}", "",
                  f"seed {self.spec.seed}; {self.spec.population.n_per_arm} patients per arm; "
@@ -210,20 +238,23 @@ class TrialResult:
         return render_report(self)
 
     def _repr_html_(self) -> str:
-        return self.summary().to_html(escape=True) + f"<p>{html.escape(repr(self))}</p>"
+        return self.summary_text().to_html(escape=True) + f"<p>{html.escape(repr(self))}</p>"
 
-    def write(self, out: str | Path, *, command: str | None = None) -> Path:
+    def write(self, out: str | Path | RunDirectory, *, command: str | None = None) -> Path:
         """Write ``endpoints.csv``, ``differences.csv``, ``patients.parquet``,
         ``km_curves.csv``, ``dose_response.csv`` (dose grids), ``replicates.csv`` and
         ``success.csv`` (replicates), ``report.html`` and ``manifest.json`` into ``out``
-        (atomically; ``out`` must not exist or be empty)."""
-        run_dir = RunDirectory(out)
-        run_dir.check()
+        (atomically; ``out`` must not exist or be empty). ``out`` may be a
+        :class:`~immunoreset.io.RunDirectory` already open (its owner commits it)."""
+        run_dir = out if isinstance(out, RunDirectory) else RunDirectory(out)
+        own = not isinstance(out, RunDirectory)
+        if own:
+            run_dir.check()
         manifest = dict(self.manifest)
         if command is not None:
             manifest["command"] = command
         result = TrialResult(**{**self.__dict__, "manifest": manifest})
-        with run_dir:
+        with run_dir if own else contextlib.nullcontext(run_dir):
             write_csv(self.endpoints, run_dir.path("endpoints.csv"))
             write_csv(self.differences, run_dir.path("differences.csv"))
             write_table(self.patients, run_dir.path("patients.parquet"))
@@ -235,7 +266,7 @@ class TrialResult:
                 write_csv(self.success, run_dir.path("success.csv"))
             run_dir.path("report.html").write_text(result.to_html(), encoding="utf-8")
             write_manifest(manifest, run_dir.path("manifest.json"))
-        return Path(out)
+        return run_dir.out
 
 
 def km_curve_table(curves: Mapping[tuple[str, str], KaplanMeier]) -> pd.DataFrame:
@@ -263,10 +294,15 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True) -> TrialRe
         spec = load_trial_spec(spec)
     t0 = time.perf_counter()
     parameters = _parameters(spec)
+    from immunoreset.simulation._config import study_model
+
+    model_spec, extended = study_model(parameters, spec.model_modules, spec.model_parameter_files)
+    check_inclusion_satisfiable(extended, spec.population.cohort, seed=spec.seed,
+                                model=build_model(model_spec))
     n = spec.population.n_per_arm
     n_rep = spec.replicates.n_per_arm or n
     total = len(spec.arms) * (n + spec.replicates.n * n_rep)
-    bar = tqdm(total=total, unit="patient", desc=f"trial {spec.name}",
+    bar = tqdm(total=total, unit="arm-patient", desc=f"trial {spec.name}",
                disable=not (progress and sys.stderr.isatty()))
     patients = simulate_trial(spec, parameters, seed=spec.seed, n_per_arm=n, bar=bar)
     t_sim = time.perf_counter() - t0
@@ -296,7 +332,7 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True) -> TrialRe
     failed = patients.groupby("arm", observed=True)[FAILED.name].sum().astype(int).to_dict()
     manifest = build_manifest(
         command=f"immunoreset.run_trial({spec.source or spec.name!r})", seed=spec.seed,
-        config=_config(spec), solver_settings=asdict(DEFAULT_SOLVER), timings=timings,
+        config=_config(spec), solver_settings=asdict(spec.solver), timings=timings,
         extra={"trial": spec.name, "n_per_arm": n, "paired": spec.paired,
                "reference_arm": spec.reference, "n_failed_by_arm": failed,
                "parameter_set": parameters.name,

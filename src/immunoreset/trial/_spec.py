@@ -11,17 +11,29 @@ field, the value and what was expected. The format, with examples, is in
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import tomllib
-from collections.abc import Callable, Mapping, Sequence
+import re
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from immunoreset.errors import InputError
+from immunoreset.engine import SolverSettings
+from immunoreset.errors import InputError, SpecDeprecationWarning
 from immunoreset.population import CohortSpec
-from immunoreset.therapy import CarTProduct, Dose, Lymphodepletion, Regimen
+from immunoreset.simulation import DEFAULT_SOLVER
+from immunoreset.spec import (
+    ARM_NAME_PATTERN,
+    BACKGROUNDS,
+    LYMPHODEPLETION_REGIMENS,
+    Background,
+    TrialTable,
+    read_toml,
+    upgrade_trial_document,
+    validate,
+)
+from immunoreset.therapy import CarTProduct, Lymphodepletion, Regimen, StateDose
 from immunoreset.trial._endpoints import ENDPOINTS
 from immunoreset.trial._intervals import INTERVAL_METHODS
 
@@ -39,61 +51,7 @@ __all__ = [
 ]
 
 
-# -- therapies ---------------------------------------------------------------------------------
-
-def _flu30_cy300() -> Lymphodepletion:
-    """Fludarabine 30 mg/m²/day + cyclophosphamide 300 mg/m²/day on days −5, −4, −3: the
-    lymphoma CAR-T regimen (Kochenderfer et al., JCO 2015;33:540; ZUMA-1, Neelapu et al.,
-    NEJM 2017;377:2531)."""
-    days = (-5.0, -4.0, -3.0)
-    return Lymphodepletion("flu30_cy300", tuple(Dose("fludarabine", d, 30.0) for d in days)
-                           + tuple(Dose("cyclophosphamide", d, 300.0) for d in days))
-
-
-def _cyclophosphamide_alone() -> Lymphodepletion:
-    """Cyclophosphamide 1000 mg/m² on day −3 alone: the Erlangen regimen without
-    fludarabine (ASSUMED comparator isolating fludarabine's contribution)."""
-    return Lymphodepletion("cyclophosphamide", (Dose("cyclophosphamide", -3.0, 1000.0),))
-
-
-#: Named lymphodepletion regimens (``lymphodepletion = "NAME"`` in an arm).
-LYMPHODEPLETION_REGIMENS: dict[str, Callable[[], Lymphodepletion]] = {
-    "flu_cy": Lymphodepletion.flu_cy,  # Erlangen: Flu 25 mg/m²/day d−5…−3 + Cy 1000 mg/m² d−3
-    "flu30_cy300": _flu30_cy300,
-    "cyclophosphamide": _cyclophosphamide_alone,
-    "none": Lymphodepletion.none,
-}
-
-
-@dataclass(frozen=True)
-class Background:
-    """Background (standard-of-care) therapy given in an arm; enters the clinical record
-    (DORIS, LLDAS count prednisone and drugs), not the dynamics (refractory patients)."""
-
-    name: str = "none"
-    prednisone_mg_per_day: float = 0.0
-    antimalarial: bool = False
-    immunosuppressant: bool = False
-    biologic: bool = False
-
-    def __post_init__(self) -> None:
-        p = self.prednisone_mg_per_day
-        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p) or p < 0:
-            raise InputError(f"background.prednisone_mg_per_day: got {p!r}, expected a number >= 0")
-
-
-_REFRACTORY = Regimen.refractory_background()
-
-#: Named background therapies (``background = "NAME"`` in an arm).
-BACKGROUNDS: dict[str, Background] = {
-    # CAR-T protocols stop every lupus drug (Mackensen 2022).
-    "none": Background("none"),
-    # Prednisone 5 mg/day + hydroxychloroquine + mycophenolate: the drugs the Erlangen
-    # patients had failed (Regimen.refractory_background).
-    "refractory_standard_of_care": Background(
-        "refractory_standard_of_care", _REFRACTORY.prednisone_mg_per_day,
-        _REFRACTORY.antimalarial, _REFRACTORY.immunosuppressant, _REFRACTORY.biologic),
-}
+_ARM_NAME = re.compile(ARM_NAME_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -109,10 +67,12 @@ class ArmSpec:
     background: Background = field(default_factory=Background)
     label: str = ""
     family: str | None = None
+    doses: tuple[StateDose, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.name or not self.name.replace("_", "").replace(".", "").isalnum():
-            raise InputError(f"arm.name: got {self.name!r}, expected letters, digits, '_' or '.'")
+        if not isinstance(self.name, str) or not _ARM_NAME.match(self.name):
+            raise InputError(f"arm.name: got {self.name!r}, expected letters, digits, '_', '.' "
+                             f"or '-' ({ARM_NAME_PATTERN})")
         if self.car_t is not None:
             dose = self.car_t.dose_per_kg if self.car_t.dose_per_kg is not None else self.car_t.flat_dose
             if dose is None or not dose > 0:
@@ -128,7 +88,7 @@ class ArmSpec:
         return Regimen(self.name, self.lymphodepletion, self.car_t,
                        prednisone_mg_per_day=float(b.prednisone_mg_per_day),
                        antimalarial=b.antimalarial, immunosuppressant=b.immunosuppressant,
-                       biologic=b.biologic)
+                       biologic=b.biologic, doses=self.doses)
 
     @property
     def dose(self) -> tuple[float, str] | None:
@@ -151,7 +111,10 @@ class ArmSpec:
         drugs += [n for n, on in (("antimalarial", b.antimalarial),
                                   ("immunosuppressant", b.immunosuppressant),
                                   ("biologic", b.biologic)) if on]
-        return f"{ld} | {car} | background: {', '.join(drugs) or 'none'}"
+        doses = "".join(f" | {d.amount:g} into {d.state} d{d.day:+g}"
+                        + (f" ×{d.count} every {d.every_days:g} d" if d.count > 1 else "")
+                        for d in self.doses)
+        return f"{ld} | {car} | background: {', '.join(drugs) or 'none'}{doses}"
 
 
 # -- population, schedule, replicates ------------------------------------------------------------
@@ -171,10 +134,12 @@ class PopulationSpec:
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    """Follow-up (days after infusion) and scheduled visits (days, within follow-up)."""
+    """Follow-up (days after infusion), scheduled visits (days, within follow-up) and the
+    first simulated day ``first_day``: the pre-treatment baseline visit (day −7)."""
 
     follow_up_days: int
     visits: tuple[int, ...]
+    first_day: int = -7
 
     def __post_init__(self) -> None:
         f = self.follow_up_days
@@ -280,6 +245,10 @@ class TrialSpec:
     confidence: float = 0.95
     parameter_values: Mapping[str, float] = field(default_factory=dict)
     source: str | None = None
+    solver: SolverSettings = DEFAULT_SOLVER
+    parameter_file: str | None = None
+    model_modules: tuple[Path, ...] = ()
+    model_parameter_files: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -309,8 +278,10 @@ class TrialSpec:
         for c in self.replicates.success:
             self._check_criterion(c, names)
         first_dose = min((d.day for a in self.arms for d in a.lymphodepletion.doses), default=0.0)
-        if first_dose < -60:
-            raise InputError(f"arm lymphodepletion day: got {first_dose:g}, expected days >= -60")
+        first_dose = min([first_dose] + [d.day for a in self.arms for d in a.doses])
+        if first_dose < self.schedule.first_day:
+            raise InputError(f"schedule.first_day: got {self.schedule.first_day}, expected a day "
+                             f"before the first dose (day {first_dose:g})")
 
     def _check_criterion(self, c: SuccessCriterion, names: Sequence[str]) -> None:
         where = "replicates.success"
@@ -357,278 +328,70 @@ class TrialSpec:
         return load_trial_spec(path)
 
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any], *, source: str | None = None) -> TrialSpec:
-        """Validate a parsed spec document (the TOML as a dict)."""
-        return _parse(doc, source)
+    def from_dict(cls, doc: Mapping[str, Any], *, source: str | None = None,
+                  base: str | Path = ".") -> TrialSpec:
+        """Validate a parsed spec document (the TOML as a dict); relative file names in it
+        are relative to ``base``."""
+        return _parse(doc, source, Path(base))
 
 
 # -- parsing -------------------------------------------------------------------------------------
 
-_SECTIONS = {"trial", "population", "schedule", "endpoints", "arm", "replicates", "parameters"}
-_TRIAL = {"name", "title", "seed", "paired", "reference_arm", "interval", "confidence"}
-_POPULATION = {"n_per_arm", "female_fraction", "age_mean", "age_sd", "age_min", "age_max",
-               "inclusion"}
-_SCHEDULE = {"follow_up_days", "visits"}
-_ENDPOINTS = {"include", "exclude"}
-_ARM = {"name", "label", "lymphodepletion", "car_t", "background"}
-_LD_TABLE = {"name", "fludarabine_mg_per_m2_per_day", "fludarabine_days",
-             "cyclophosphamide_mg_per_m2_per_day", "cyclophosphamide_days"}
-_CAR_T = {"product", "dose_per_kg", "flat_dose", "day"}
-_BACKGROUND = {"name", "prednisone_mg_per_day", "antimalarial", "immunosuppressant", "biologic"}
-_REPLICATES = {"n", "n_per_arm", "success"}
-_SUCCESS = {"endpoint", "visit_day", "arm", "versus", "statistic", *_BOUNDS}
+def _parse(doc: Mapping[str, Any], source: str | None, base: Path) -> TrialSpec:
+    from immunoreset.model import build_model, load_parameters
+    from immunoreset.simulation._config import check_regimen_events, study_model
 
-
-def _table(where: str, value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise InputError(f"{where}: got {value!r}, expected a table")
-    return value
-
-
-def _unknown(where: str, given: Mapping[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(given) - allowed)
-    if extra:
-        raise InputError(f"{where}.{extra[0]}: unknown key (expected one of {', '.join(sorted(allowed))})")
-
-
-def _number(where: str, value: Any, *, positive: bool = False, integer: bool = False) -> float:
-    ok = isinstance(value, int) if integer else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok or not math.isfinite(float(value)):
-        raise InputError(f"{where}: got {value!r}, expected {'an integer' if integer else 'a number'}")
-    if positive and not value > 0:
-        raise InputError(f"{where}: got {value!r}, expected a number > 0")
-    return value
-
-
-def _bool(where: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise InputError(f"{where}: got {value!r}, expected true or false")
-    return value
-
-
-def _str(where: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{where}: got {value!r}, expected a non-empty string")
-    return value
-
-
-def _days(where: str, value: Any) -> tuple[float, ...]:
-    if not isinstance(value, list) or not value:
-        raise InputError(f"{where}: got {value!r}, expected a list of days")
-    return tuple(float(_number(where, d)) for d in value)
-
-
-def _lymphodepletion(where: str, value: Any) -> Lymphodepletion:
-    if isinstance(value, str):
-        if value not in LYMPHODEPLETION_REGIMENS:
-            raise InputError(f"{where}: got {value!r}, expected one of "
-                             f"{', '.join(LYMPHODEPLETION_REGIMENS)} or a table")
-        return LYMPHODEPLETION_REGIMENS[value]()
-    t = _table(where, value)
-    _unknown(where, t, _LD_TABLE)
-    doses: list[Dose] = []
-    for drug in ("fludarabine", "cyclophosphamide"):
-        amount_key, days_key = f"{drug}_mg_per_m2_per_day", f"{drug}_days"
-        if (amount_key in t) != (days_key in t):
-            raise InputError(f"{where}: give both {amount_key} and {days_key} (or neither)")
-        if amount_key in t:
-            amount = float(_number(f"{where}.{amount_key}", t[amount_key], positive=True))
-            doses += [Dose(drug, d, amount) for d in _days(f"{where}.{days_key}", t[days_key])]
-    if not doses:
-        raise InputError(f"{where}: no doses given (use lymphodepletion = \"none\" for none)")
-    for d in doses:
-        if d.day >= 0:
-            raise InputError(f"{where}: {d.drug} on day {d.day:g}, expected days before "
-                             "infusion (< 0)")
-    name = _str(f"{where}.name", t.get("name", "custom"))
-    return Lymphodepletion(name, tuple(sorted(doses, key=lambda d: (d.day, d.drug))))
-
-
-def _background(where: str, value: Any) -> Background:
-    if isinstance(value, str):
-        if value not in BACKGROUNDS:
-            raise InputError(f"{where}: got {value!r}, expected one of {', '.join(BACKGROUNDS)} "
-                             "or a table")
-        return BACKGROUNDS[value]
-    t = _table(where, value)
-    _unknown(where, t, _BACKGROUND)
-    return Background(
-        name=_str(f"{where}.name", t.get("name", "custom")),
-        prednisone_mg_per_day=_number(f"{where}.prednisone_mg_per_day",
-                                      t.get("prednisone_mg_per_day", 0.0)),
-        antimalarial=_bool(f"{where}.antimalarial", t.get("antimalarial", False)),
-        immunosuppressant=_bool(f"{where}.immunosuppressant", t.get("immunosuppressant", False)),
-        biologic=_bool(f"{where}.biologic", t.get("biologic", False)))
-
-
-def _dose_label(dose: float, per_kg: bool) -> str:
-    return f"{dose / 1e6:g}M" + ("_per_kg" if per_kg else "")
-
-
-def _arms(i: int, raw: Any) -> list[ArmSpec]:
-    where = f"arm[{i}]"
-    a = _table(where, raw)
-    _unknown(where, a, _ARM)
-    if "name" not in a:
-        raise InputError(f"{where}.name: missing field (expected a non-empty arm name)")
-    name = _str(f"{where}.name", a["name"])
-    label = str(a.get("label", ""))
-    ld = _lymphodepletion(f"{where}.lymphodepletion", a.get("lymphodepletion", "none"))
-    if "car_t" not in a:
-        if "background" not in a:
-            raise InputError(f"{where}.background: missing field (an arm without CAR-T must state "
-                             f"its background therapy: one of {', '.join(BACKGROUNDS)} or a table)")
-        return [ArmSpec(name, ld, None, _background(f"{where}.background", a["background"]),
-                        label or name)]
-    background = _background(f"{where}.background", a.get("background", "none"))
-    c = _table(f"{where}.car_t", a["car_t"])
-    _unknown(f"{where}.car_t", c, _CAR_T)
-    if ("dose_per_kg" in c) == ("flat_dose" in c):
-        raise InputError(f"{where}.car_t: give exactly one of dose_per_kg and flat_dose")
-    key = "dose_per_kg" if "dose_per_kg" in c else "flat_dose"
-    raw_dose = c[key]
-    grid = isinstance(raw_dose, list)
-    doses = raw_dose if grid else [raw_dose]
-    if grid and not doses:
-        raise InputError(f"{where}.car_t.{key}: empty dose grid")
-    for d in doses:
-        _number(f"{where}.car_t.{key}", d)
-        if not d > 0:
-            raise InputError(f"{where}.car_t.{key}: got {d!r}, expected a number > 0 (leave "
-                             "car_t out for an arm without CAR-T)")
-    day = float(_number(f"{where}.car_t.day", c.get("day", 0.0)))
-    if day != 0.0:
-        raise InputError(f"{where}.car_t.day: got {day:g}, expected 0 (day 0 is the infusion)")
-    product = _str(f"{where}.car_t.product", c.get("product", CarTProduct().name))
-    out = []
-    for d in doses:
-        per_kg = key == "dose_per_kg"
-        car = CarTProduct(name=product, dose_per_kg=float(d) if per_kg else None,
-                          flat_dose=None if per_kg else float(d))
-        arm_name = f"{name}_{_dose_label(float(d), per_kg)}" if grid else name
-        unit = "×10⁶ cells/kg" if per_kg else "×10⁶ cells"
-        arm_label = f"{label or name} {float(d) / 1e6:g} {unit}" if grid else (label or name)
-        out.append(ArmSpec(arm_name, ld, car, background, arm_label, name if grid else None))
-    return out
-
-
-def _success(i: int, raw: Any) -> SuccessCriterion:
-    where = f"replicates.success[{i}]"
-    s = _table(where, raw)
-    _unknown(where, s, _SUCCESS)
-    for k in ("endpoint", "arm"):
-        if k not in s:
-            raise InputError(f"{where}.{k}: missing field")
-    bounds = [k for k in _BOUNDS if k in s]
-    if len(bounds) != 1:
-        raise InputError(f"{where}: give exactly one of {', '.join(_BOUNDS)}")
-    visit = s.get("visit_day")
-    return SuccessCriterion(
-        endpoint=_str(f"{where}.endpoint", s["endpoint"]), arm=_str(f"{where}.arm", s["arm"]),
-        bound=bounds[0], threshold=float(_number(f"{where}.{bounds[0]}", s[bounds[0]])),
-        visit_day=None if visit is None else int(_number(f"{where}.visit_day", visit, integer=True)),
-        versus=None if "versus" not in s else _str(f"{where}.versus", s["versus"]),
-        statistic=_str(f"{where}.statistic", s.get("statistic", "estimate")))
-
-
-def _cohort(pop: Mapping[str, Any]) -> CohortSpec:
-    numbers: dict[str, Any] = {k: float(_number(f"population.{k}", v)) for k, v in pop.items()
-                               if k not in ("n_per_arm", "inclusion")}
-    cohort = CohortSpec(**numbers)
-    if "inclusion" in pop:
-        inc = _table("population.inclusion", pop["inclusion"])
-        default: Any = getattr(cohort, "inclusion", None)
-        if default is None or not hasattr(default, "__dataclass_fields__"):
-            raise InputError("population.inclusion: this version of immunoreset has no "
-                             "configurable inclusion criteria")
-        allowed = {f.name for f in dataclasses.fields(default)}
-        _unknown("population.inclusion", inc, allowed)
-        values = {k: (None if v is None else _number(f"population.inclusion.{k}", v))
-                  for k, v in inc.items()}
-        changes: dict[str, Any] = {"inclusion": dataclasses.replace(default, **values)}
-        cohort = dataclasses.replace(cohort, **changes)
-    return cohort
-
-
-def _parse(doc: Mapping[str, Any], source: str | None) -> TrialSpec:
-    _unknown("spec", doc, _SECTIONS)
-    trial = _table("trial", doc.get("trial", {}))
-    _unknown("trial", trial, _TRIAL)
-    if "name" not in trial:
-        raise InputError("trial.name: missing field (expected the trial's name)")
-    pop = _table("population", doc.get("population", {}))
-    _unknown("population", pop, _POPULATION)
-    if "n_per_arm" not in pop:
-        raise InputError("population.n_per_arm: missing field (expected virtual patients per arm)")
-    population = PopulationSpec(int(_number("population.n_per_arm", pop["n_per_arm"], integer=True)),
-                                _cohort(pop))
-    sch = _table("schedule", doc.get("schedule", {}))
-    _unknown("schedule", sch, _SCHEDULE)
-    for k in ("follow_up_days", "visits"):
-        if k not in sch:
-            raise InputError(f"schedule.{k}: missing field")
-    if not isinstance(sch["visits"], list):
-        raise InputError(f"schedule.visits: got {sch['visits']!r}, expected a list of days")
-    schedule = ScheduleSpec(int(_number("schedule.follow_up_days", sch["follow_up_days"], integer=True)),
-                            tuple(_number("schedule.visits", v, integer=True) for v in sch["visits"]))  # type: ignore[misc]
-    ep = _table("endpoints", doc.get("endpoints", {}))
-    _unknown("endpoints", ep, _ENDPOINTS)
-    include = ep.get("include", list(ENDPOINTS))
-    exclude = ep.get("exclude", [])
-    for key, names in (("include", include), ("exclude", exclude)):
-        if not isinstance(names, list):
-            raise InputError(f"endpoints.{key}: got {names!r}, expected a list of endpoint names")
-        for n in names:
-            if n not in ENDPOINTS:
-                raise InputError(f"endpoints.{key}: unknown endpoint {n!r} (expected one of "
-                                 f"{', '.join(ENDPOINTS)})")
-    endpoints = tuple(n for n in ENDPOINTS if n in include and n not in exclude)
-    raw_arms = doc.get("arm")
-    if not isinstance(raw_arms, list) or not raw_arms:
-        raise InputError("arm: missing field (expected at least one [[arm]] table)")
-    arms = tuple(a for i, raw in enumerate(raw_arms) for a in _arms(i, raw))
-    rep = _table("replicates", doc.get("replicates", {}))
-    _unknown("replicates", rep, _REPLICATES)
-    success = rep.get("success", [])
-    if not isinstance(success, list):
-        raise InputError("replicates.success: expected [[replicates.success]] tables")
-    n_rep_arm = rep.get("n_per_arm")
-    replicates = ReplicateSpec(
-        int(_number("replicates.n", rep.get("n", 0), integer=True)),
-        tuple(_success(i, s) for i, s in enumerate(success)),
-        None if n_rep_arm is None else int(_number("replicates.n_per_arm", n_rep_arm, integer=True)))
-    prm = _table("parameters", doc.get("parameters", {}))
-    values = {str(k): float(_number(f"parameters.{k}", v)) for k, v in prm.items()}
-    if values:
-        from immunoreset.model import load_parameters
-
-        unknown = sorted(set(values) - set(load_parameters()))
-        if unknown:
-            raise InputError(f"parameters.{unknown[0]}: unknown parameter")
-    return TrialSpec(
-        name=_str("trial.name", trial["name"]),
-        seed=int(_number("trial.seed", trial.get("seed", 1), integer=True)),
-        population=population, arms=arms, schedule=schedule, endpoints=endpoints,
-        replicates=replicates, title=str(trial.get("title", "")),
-        paired=_bool("trial.paired", trial.get("paired", True)),
-        reference_arm=None if "reference_arm" not in trial else _str("trial.reference_arm",
-                                                                     trial["reference_arm"]),
-        interval=_str("trial.interval", trial.get("interval", "clopper_pearson")),
-        confidence=float(_number("trial.confidence", trial.get("confidence", 0.95))),
-        parameter_values=values, source=source)
+    doc, renames, note = upgrade_trial_document(doc)
+    t = validate(TrialTable, doc, root="spec", renames=renames)
+    modules, parameter_files = t.model.paths(base)
+    state_index = None
+    if modules or parameter_files:
+        pfile = t.parameters.path(base)
+        model, _ = study_model(load_parameters(None if pfile is None else str(pfile)), modules,
+                               parameter_files)
+        state_index = build_model(model).state_index
+    arms = []
+    for a in t.arm:
+        for built in a.build():
+            check_regimen_events(built.regimen, state_index)
+            arms.append(ArmSpec(built.name, built.regimen.lymphodepletion, built.regimen.car_t,
+                                built.background, built.label, built.family, built.regimen.doses))
+    include = t.endpoints.include if t.endpoints.include is not None else list(ENDPOINTS)
+    endpoints = tuple(n for n in ENDPOINTS if n in include and n not in t.endpoints.exclude)
+    success = []
+    for c in t.replicates.success:
+        bound, threshold = c.bound
+        success.append(SuccessCriterion(endpoint=c.endpoint, arm=c.arm, bound=bound,
+                                        threshold=threshold, visit_day=c.visit_day,
+                                        versus=c.versus, statistic=c.statistic))
+    pfile = t.parameters.path(base)
+    values = t.parameters.overrides()
+    info = t.trial
+    spec = TrialSpec(
+        name=info.name, seed=info.seed,
+        population=PopulationSpec(t.population.n_per_arm, t.population.build()),
+        arms=tuple(arms),
+        schedule=ScheduleSpec(t.schedule.follow_up_days, tuple(t.schedule.visits),
+                              t.schedule.first_day),
+        endpoints=endpoints,
+        replicates=ReplicateSpec(t.replicates.n, tuple(success), t.replicates.n_per_arm),
+        title=info.title, paired=info.paired, reference_arm=info.reference_arm,
+        interval=info.interval, confidence=float(info.confidence), parameter_values=values,
+        source=source, solver=t.solver.build(DEFAULT_SOLVER),
+        parameter_file=None if pfile is None else str(pfile),
+        model_modules=modules, model_parameter_files=parameter_files)
+    if note:  # only for a valid spec: a refusal stays one line
+        warnings.warn(f"{Path(source).name if source else 'spec'}: {note}", SpecDeprecationWarning,
+                      stacklevel=3)
+    return spec
 
 
 def load_trial_spec(path: str | Path) -> TrialSpec:
-    """Read, parse and validate the trial spec at ``path`` (TOML).
+    """Read, parse and validate the trial spec at ``path`` (TOML, UTF-8).
 
-    Raises :class:`~immunoreset.errors.InputError` (one line) for a missing file, malformed
-    TOML, an unknown key or endpoint, a dose ≤ 0, a visit outside follow-up, ...
+    Raises :class:`~immunoreset.errors.InputError` (one line) for a missing file, a file
+    that is not UTF-8, malformed TOML, an unknown key or endpoint, a dose out of range, a
+    visit outside follow-up, ...
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"SPEC: file {str(p)!r} does not exist")
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"SPEC: malformed TOML in {p.name} ({exc})") from None
-    return _parse(doc, str(p))
+    return _parse(read_toml(p, "SPEC"), str(p), p.parent)
