@@ -135,3 +135,12 @@ def test_a_built_model_is_cached_and_a_new_process_loads_it_without_sympy(tmp_pa
     f = np.zeros(25)
     model.rhs(0.0, y, np.ones(model.n_parameters), f)
     assert np.all(np.isfinite(f))
+
+
+def test_named_expressions_in_a_cycle_are_refused():
+    from immunoreset.model.declare import Expression, e
+
+    loop = _pair(expressions=(Expression("p", e.q * 2, "p"), Expression("q", e.p / 2, "q")),
+                 flows=(Flow("a", "b", k.transfer_rate * x.a * e.p, "transfer"),))
+    with pytest.raises(InputError, match="named expressions refer to each other in a cycle: p -> q -> p"):
+        compose([loop], SPECS)

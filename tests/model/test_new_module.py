@@ -127,3 +127,10 @@ def test_a_module_with_a_unit_error_is_refused_by_simulate_in_one_line(tmp_path,
     assert err.count("\n") == 1
     assert "module naive_b_drug, state naive_b_drug, term 'elimination': term is in" in err
     assert not out.exists()
+
+
+def test_a_parameter_set_of_another_model_is_refused(extended):  # type: ignore[no-untyped-def]
+    model, _ = extended
+    with pytest.raises(InputError, match="parameters do not match model sle_cd19_cart: missing "
+                       "'naive_b_drug_elimination_rate'"):
+        sample_cohort(2, load_parameters(), seed=1, model=model)

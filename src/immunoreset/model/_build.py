@@ -68,6 +68,16 @@ class ModelSpec:
         return ModelSpec(self.name, self.modules + tuple(str(m) for m in extra),
                          self.parameters + new, self.base_parameters)
 
+    def check_parameters(self, names: Sequence[str]) -> None:
+        """Refuse parameter names that are not this model's file parameters, in order."""
+        expected = tuple(p.name for p in self.parameters)
+        if tuple(names) != expected:
+            missing = [n for n in expected if n not in names]
+            extra = [n for n in names if n not in expected]
+            what = (f"missing {missing[0]!r}" if missing else f"unknown {extra[0]!r}" if extra
+                    else "in another order")
+            raise InputError(f"parameters do not match model {self.name}: {what}")
+
     def source_paths(self) -> tuple[Path, ...]:
         """The source file of each module."""
         return tuple(_module_path(m) for m in self.modules)
@@ -158,12 +168,7 @@ class CompiledModel:
 
     def check_parameters(self, names: Sequence[str]) -> None:
         """Refuse a parameter set whose names are not this model's file parameters."""
-        if tuple(names) != self.parameter_names:
-            missing = [n for n in self.parameter_names if n not in names]
-            extra = [n for n in names if n not in self.parameter_names]
-            what = (f"missing {missing[0]!r}" if missing else f"unknown {extra[0]!r}" if extra
-                    else "in another order")
-            raise InputError(f"parameters do not match model {self.name}: {what}")
+        self.spec.check_parameters(names)
 
     @property
     def name(self) -> str:

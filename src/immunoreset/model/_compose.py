@@ -16,7 +16,7 @@ read. Units are checked separately (:func:`immunoreset.model._units.check_units`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -76,24 +76,9 @@ class SymbolicModel:
     @cached_property
     def _expanded(self) -> dict[str, sp.Expr]:
         """Named expressions with every other named expression and constant substituted."""
-        done: dict[str, sp.Expr] = {}
         constants = {_sym(c.name): sp.Float(c.value) for c in self.constants.values()}
-
-        def expand(name: str, chain: tuple[str, ...]) -> sp.Expr:
-            if name in done:
-                return done[name]
-            if name in chain:
-                cycle = " -> ".join((*chain[chain.index(name):], name))
-                raise InputError(f"named expressions refer to each other in a cycle: {cycle}")
-            value = self.expressions[name].value
-            subs = {s: expand(s.name, (*chain, name)) for s in value.free_symbols
-                    if s.name in self.expressions}
-            done[name] = value.xreplace({**subs, **constants})
-            return done[name]
-
-        for name in self.expressions:
-            expand(name, ())
-        return done
+        return _resolve({n: ex.value for n, ex in self.expressions.items()}, "named expressions",
+                        lambda v: v.xreplace(constants))
 
     def substitute(self, value: sp.Expr) -> sp.Expr:
         """``value`` as the dynamics see it: named expressions and constants substituted,
@@ -130,25 +115,32 @@ class SymbolicModel:
         state's ``rest`` where declared, else its ``start``). A start may name other
         states: it then reads *their* start in the same basin, so a chain of pools
         follows the one start that differs."""
-        own = {}
-        for s in self.states:
-            v = s.start if which == "start" or s.rest is None else s.rest
-            own[s.name] = sp.sympify(v)
-        done: dict[str, sp.Expr] = {}
+        own = {s.name: sp.sympify(s.start if which == "start" or s.rest is None else s.rest)
+               for s in self.states}
+        done = _resolve(own, "steady-state starts", self.substitute)
+        return tuple(done[s.name] for s in self.states)
 
-        def resolve(name: str, chain: tuple[str, ...]) -> sp.Expr:
-            if name in done:
-                return done[name]
-            if name in chain:
-                cycle = " -> ".join((*chain[chain.index(name):], name))
-                raise InputError(f"steady-state starts refer to each other in a cycle: {cycle}")
-            v = own[name]
-            subs = {sym: resolve(sym.name, (*chain, name)) for sym in v.free_symbols
-                    if sym.name in own}
-            done[name] = self.substitute(v.xreplace(subs)) if subs else self.substitute(v)
+
+def _resolve(own: Mapping[str, sp.Expr], what: str,
+             finish: Callable[[sp.Expr], sp.Expr]) -> dict[str, sp.Expr]:
+    """Each of ``own`` with the others it names substituted in (recursively), then
+    ``finish`` applied; a cycle is an :class:`InputError` naming it."""
+    done: dict[str, sp.Expr] = {}
+
+    def resolve(name: str, chain: tuple[str, ...]) -> sp.Expr:
+        if name in done:
             return done[name]
+        if name in chain:
+            cycle = " -> ".join((*chain[chain.index(name):], name))
+            raise InputError(f"{what} refer to each other in a cycle: {cycle}")
+        value = own[name]
+        subs = {s: resolve(s.name, (*chain, name)) for s in value.free_symbols if s.name in own}
+        done[name] = finish(value.xreplace(subs))
+        return done[name]
 
-        return tuple(resolve(s.name, ()) for s in self.states)
+    for name in own:
+        resolve(name, ())
+    return done
 
 
 def compose(modules: Sequence[Module], parameters: Sequence[ParameterSpec], *,

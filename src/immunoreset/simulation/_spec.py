@@ -57,15 +57,7 @@ class StudySpec:
     model: ModelSpec = SLE_CD19_CART
 
     def __post_init__(self) -> None:
-        names = tuple(self.parameters)
-        expected = tuple(p.name for p in self.model.parameters)
-        if names != expected:
-            missing = [n for n in expected if n not in names]
-            extra = [n for n in names if n not in expected]
-            raise InputError(
-                f"parameters: do not match model {self.model.name} ("
-                + (f"missing {missing[0]!r}" if missing else f"unknown {extra[0]!r}" if extra
-                   else "another order") + ")")
+        self.model.check_parameters(tuple(self.parameters))
         if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 0:
             raise InputError(f"n: got {self.n!r}, expected an integer >= 0")
         if self.n == 0 and not self.include_erlangen:
