@@ -28,3 +28,16 @@ def test_a_panel_with_overflowing_values_still_renders() -> None:
         assert figure_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
     fig = plot_time_course(_summary([np.inf, np.inf]), variable_info("car_t_blood"))
     assert figure_png(fig)[:4] == b"\x89PNG"
+
+
+def test_a_long_legend_grows_the_panel_instead_of_being_cut_off() -> None:
+    from immunoreset.report._markers import Marker
+    from immunoreset.report._plots import PANEL_SIZE
+
+    marks = [Marker("hline", float(k + 1), f"Target: a long calibration label number {k} [target_{k}]")
+             for k in range(6)]
+    fig = plot_time_course(_summary([1.0, 2.0, 3.0]), variable_info("anti_dsdna"), markers=marks)
+    width, height = fig.get_size_inches()
+    assert width == PANEL_SIZE[0] and height > PANEL_SIZE[1] + 0.19 * 4  # 7 one-column rows
+    short = plot_time_course(_summary([1.0, 2.0, 3.0]), variable_info("anti_dsdna"))
+    assert tuple(short.get_size_inches()) == PANEL_SIZE

@@ -251,3 +251,21 @@ def test_trial_arms_carry_state_doses(tmp_path: Path) -> None:
     arm = spec.arm("car_t")
     assert arm.regimen.doses == (StateDose("cyclophosphamide_exposure", 30.0, 500.0, 28.0, 2),)
     assert arm.describe().endswith("| 500 into cyclophosphamide_exposure d+30 ×2 every 28 d")
+
+
+def test_values_in_a_parameter_file_are_checked_against_the_plausible_ranges(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from immunoreset.model import DEFAULT_PARAMETER_FILE
+
+    packaged = (resources.files("immunoreset.model") / "data" / DEFAULT_PARAMETER_FILE).read_text(
+        encoding="utf-8")
+    old = 'name = "fludarabine_elimination_rate"\nvalue = 0.832'
+    assert old in packaged
+    (tmp_path / "p.toml").write_text(packaged.replace(old, old.replace("0.832", "-0.832")), encoding="utf-8")
+    text = STUDY.replace("n = 6", 'n = 6\n[parameters]\nfile = "p.toml"')
+    with pytest.raises(InputError, match=r"^parameters\.file p\.toml: fludarabine_elimination_rate = "
+                                         r"-0\.832 1/day, expected 0-1000 1/day"):
+        load_study_config(_write(tmp_path, text))
+    (tmp_path / "p.toml").write_text(packaged, encoding="utf-8")
+    assert _study(tmp_path, text).parameters.value("fludarabine_elimination_rate") == 0.832

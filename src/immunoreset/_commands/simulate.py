@@ -8,8 +8,8 @@ import argparse
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("simulate", help="simulate the patients and arms of a config file, at any scale")
-    p.add_argument("config", help="study configuration (TOML); see examples/simulate/ and examples/populations/")
-    p.add_argument("--out", required=True, help="output folder (must not exist or be empty, or hold a .work folder with --resume)")
+    p.add_argument("config", help="study configuration (TOML); format: `immunoreset schema --kind study`, examples in the source repository's examples/")
+    p.add_argument("--out", required=True, help="output folder (must not exist or be empty; a .work left by an earlier run needs --resume or --overwrite)")
     p.add_argument("--n", type=int, default=None, help="virtual patients per arm (overrides run.n)")
     p.add_argument("--seed", type=int, default=None, help="random seed (overrides run.seed)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: threads in this process)")

@@ -20,7 +20,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "trial", help="run a virtual trial from a spec file",
         description="Run a virtual trial (arms, endpoints, intervals, Kaplan-Meier, dose-response, "
                     "replicates) and write endpoints.csv, differences.csv, patients.parquet, "
-                    "report.html and manifest.json. See docs/trials.md and examples/trials/.")
+                    "report.html and manifest.json. Format: `immunoreset schema --kind trial`; docs/trials.md "
+                    "and examples/trials/ in the source repository.")
     p.add_argument("spec", metavar="SPEC.toml", help="trial spec (TOML)")
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
     p.add_argument("--n", type=int, default=None, help="override population.n_per_arm")

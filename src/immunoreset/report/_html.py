@@ -323,10 +323,13 @@ def _how_to_read(markers: Mapping[str, Sequence[Marker]] | None, unknown: list[s
         "line is the median patient and the shaded bands hold the middle 50 % and 90 % of "
         "patients; for remission (DORIS) the line is the percentage of patients in "
         "remission; for scores (SLEDAI-2K, PGA, CRS grade) the line is the mean. Cell counts "
-        "are on a logarithmic scale."
+        "are on a logarithmic scale. Baseline in the tables is day −7, the pre-treatment "
+        "visit (lymphodepletion starts on day −5)."
     )
     if markers:
-        text += " Black lines, shaded windows and diamonds mark published values."
+        text += (" Black lines, shaded windows and diamonds mark published values and the "
+                 "acceptance windows of the calibration targets (labelled [target_id]); each "
+                 "one's source is listed under 'Sources of marked values'.")
     if unknown:
         text += f" (Markers for variables not in this report were skipped: {', '.join(unknown)}.)"
     return f'<p class="note">{html.escape(text)}</p>'

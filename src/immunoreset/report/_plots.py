@@ -28,6 +28,10 @@ __all__ = ["RenderedFigure", "plot_time_course", "render_time_course", "wilson_i
 DPI = 110
 #: Size of one panel, inches (width, height).
 PANEL_SIZE = (6.0, 3.8)
+#: Legend labels longer than this go in one column (two would not fit the panel's width).
+LEGEND_TWO_COLUMN_CHARS = 38
+#: Height of one legend row at fontsize 8, inches.
+LEGEND_ROW_INCHES = 0.19
 _MARK_COLOUR = "#222222"
 
 
@@ -175,12 +179,23 @@ def plot_time_course(
         )
     handles, labels = ax.get_legend_handles_labels()
     if handles:
+        # Two columns of short labels fit under the axes; long ones (calibration targets)
+        # take one column, and the figure grows by a row height per extra row so the axes
+        # keep their size and no label is cut off.
+        ncols = 1 if max(len(lb) for lb in labels) > LEGEND_TWO_COLUMN_CHARS else 2
+        rows = -(-len(handles) // ncols)
+        extra = max(0, rows - 2) * LEGEND_ROW_INCHES
+        if extra:
+            width, height = PANEL_SIZE
+            fig.set_size_inches(width, height + extra)
+            fig.subplots_adjust(bottom=(0.235 * height + extra) / (height + extra),
+                                top=1 - 0.08 * height / (height + extra))
         fig.legend(
             handles,
             labels,
             loc="lower center",
-            bbox_to_anchor=(0.55, 0.0),
-            ncols=2,
+            bbox_to_anchor=(0.5 if ncols == 1 else 0.55, 0.0),
+            ncols=ncols,
             fontsize=8,
             frameon=False,
         )

@@ -56,6 +56,7 @@ from immunoreset.spec import (
     MAX_PATIENTS,
     MAX_SEED,
     StudyTable,
+    check_parameter_values,
     read_toml,
     upgrade_study_document,
     validate,
@@ -115,6 +116,9 @@ def load_study_config(path: str | Path, *, n: int | None = None, seed: int | Non
     first, last = schedule.first_day, schedule.follow_up_days
     pfile = table.parameters.path(p.parent)
     parameters = load_parameters(None if pfile is None else str(pfile))
+    if pfile is not None:
+        check_parameter_values({q.name: q.value for q in parameters.parameters},
+                               f"parameters.file {pfile.name}")
     overrides = table.parameters.overrides()
     if overrides:
         parameters = parameters.with_values(overrides)

@@ -135,8 +135,15 @@ def _execute(spec: StudySpec, todo: Iterator[str], options: RunOptions,
     if client is not None:
         from distributed import as_completed
 
-        futures = [client.submit(solve_chunk, spec, c, pure=False, **kwargs) for c in todo]
-        for fut in as_completed(futures, loop=client.loop):
+        # A bounded window of submitted chunks (chunk ids stay lazy): twice the cluster's
+        # worker threads, at least 4.
+        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
+        window = max(4, 2 * threads)
+        running = as_completed([client.submit(solve_chunk, spec, c, pure=False, **kwargs)
+                                for c in itertools.islice(todo, window)], loop=client.loop)
+        for fut in running:
+            for c in itertools.islice(todo, 1):
+                running.add(client.submit(solve_chunk, spec, c, pure=False, **kwargs))
             yield fut.result()
             fut.release()
     elif options.workers == 1:

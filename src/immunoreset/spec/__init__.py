@@ -20,7 +20,12 @@ from immunoreset.spec._arm import (
 from immunoreset.spec._base import ARM_NAME_PATTERN, MAX_DAY, MIN_DAY, FieldError, SpecModel
 from immunoreset.spec._errors import format_location, read_toml, validate
 from immunoreset.spec._model_files import ModelTable
-from immunoreset.spec._parameters import PLAUSIBLE_RANGES, ParametersTable, Quantity
+from immunoreset.spec._parameters import (
+    PLAUSIBLE_RANGES,
+    ParametersTable,
+    Quantity,
+    check_parameter_values,
+)
 from immunoreset.spec._population import (
     MAX_PATIENTS,
     CorrelationTable,
@@ -84,6 +89,7 @@ __all__ = [
     "TrialPopulationTable",
     "TrialScheduleTable",
     "TrialTable",
+    "check_parameter_values",
     "format_location",
     "read_toml",
     "upgrade_study_document",

@@ -22,7 +22,7 @@ from pydantic import Field
 from immunoreset.errors import InputError
 from immunoreset.spec._base import SpecModel
 
-__all__ = ["PLAUSIBLE_RANGES", "ParametersTable", "Quantity"]
+__all__ = ["PLAUSIBLE_RANGES", "ParametersTable", "Quantity", "check_parameter_values"]
 
 #: Plausible range of a parameter value by its canonical unit: (low, high, reason). Every
 #: parameter of the model is non-negative (rates, counts, concentrations, fractions).
@@ -96,3 +96,19 @@ class ParametersTable(SpecModel):
         p = base / self.file
         read_toml(p, "parameters.file")
         return p
+
+
+def check_parameter_values(values: dict[str, float], where: str) -> None:
+    """Refuse a parameter set (name → value in canonical units, e.g. read from a
+    ``parameters.file``) with a value outside the plausible range of its unit."""
+    from immunoreset.model import SPECS
+
+    units = {s.name: s.unit for s in SPECS}
+    for name, value in values.items():
+        unit = units.get(name)
+        if unit is None:
+            continue
+        low, high, why = PLAUSIBLE_RANGES.get(unit, _DEFAULT_RANGE)
+        if not low <= value <= high:
+            raise InputError(f"{where}: {name} = {value:g} {unit}, expected {low:g}-{high:g} "
+                             f"{unit} ({why})")

@@ -29,6 +29,7 @@ from immunoreset.spec import (
     LYMPHODEPLETION_REGIMENS,
     Background,
     TrialTable,
+    check_parameter_values,
     read_toml,
     upgrade_trial_document,
     validate,
@@ -365,6 +366,11 @@ def _parse(doc: Mapping[str, Any], source: str | None, base: Path) -> TrialSpec:
                                         threshold=threshold, visit_day=c.visit_day,
                                         versus=c.versus, statistic=c.statistic))
     pfile = t.parameters.path(base)
+    if pfile is not None:
+        from immunoreset.model import load_parameters
+
+        check_parameter_values({q.name: q.value for q in load_parameters(str(pfile)).parameters},
+                               f"parameters.file {pfile.name}")
     values = t.parameters.overrides()
     info = t.trial
     spec = TrialSpec(
