@@ -15,7 +15,10 @@ same state jumps (doses and the patients' flare triggers, ``patient_events``), s
   model's analytic Jacobian), on the first ``--peer-n`` patients per arm;
 - ``roadrunner``: libRoadRunner (CVODE) on each patient's exported SBML document
   (``to_sbml``), one RoadRunner instance per patient, in one process and in ``--workers``
-  spawned processes, on the first ``--peer-n`` patients per arm;
+  spawned processes (patients dealt round-robin), on the first ``--peer-n`` patients per
+  arm. CVODE fails now and then on a patient (error-test failures at a kink of the
+  right-hand side, at no particular rtol); such a patient is simulated again once at
+  atol / 100, both attempts timed, and the tuning lines count the retries;
 - ``numbalsoda`` where it is installed: its compiled LSODA calling our numba RHS through a
   ``cfunc`` wrapper, patients in a numba ``prange`` loop (all cores), on ``--n`` per arm.
 
@@ -34,8 +37,9 @@ Each contender is timed ``--repeats`` times, alternating with the others, and th
 repeat is kept. Warm-up is timed apart and not counted: numba's load of the compiled
 kernel (a first small solve), and for libRoadRunner the SBML export and the load (parse +
 LLVM compile) of each patient's document, which happen before its timed simulations;
-its reported figure is the simulation alone (``rr.reset()`` + ``rr.simulate``), the
-figure with the load included is printed beside it. Ratios are ours / peer measured in
+its reported figure is the simulation alone (``rr.reset()`` + ``rr.simulate``, wall time
+of the pool including the return of the states), the figure with the load included is
+printed beside it. Ratios are ours / peer measured in
 the same run at the same core count (one-core peers against ours on 1 thread, all-core
 peers against ours on all cores). The run ends with one line
 ``fastest_peer=NAME fastest_peer_ratio=R``: R is ours on all cores over the fastest peer's
