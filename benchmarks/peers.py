@@ -398,7 +398,8 @@ def main() -> None:
     print(f"peers benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {os.cpu_count()} CPUs, "
           f"{cores} numba threads; {n} patients per arm for ours (and numbalsoda), the first "
           f"{m} per arm for the per-patient peers; arms {', '.join(regimens)}; day "
-          f"{DEFAULT_DAYS[0]:g} to {DEFAULT_DAYS[-1]:g}, daily output, doses and flares")
+          f"{DEFAULT_DAYS[0]:g} to {DEFAULT_DAYS[-1]:g}, daily output, doses and flares; "
+          f"load average {os.getloadavg()[0]:.2f} (other processes share the cores)")
 
     t = time.perf_counter()
     warm = sample_cohort(2, params, seed=2)
@@ -519,6 +520,7 @@ def main() -> None:
               f"{ours / r.rate:>9.2f} {r.error:>9.2e} {r.bar:>9.2e}  {r.note}")
     for s in skipped:
         print(f"skipped: {s}")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
     peers = [r for r in results if r.engine != "ours"]
     fastest = max(peers, key=lambda r: r.rate)
     print(f"fastest_peer={fastest.engine} fastest_peer_ratio={rate['ours_all'] / fastest.rate:.2f}")
