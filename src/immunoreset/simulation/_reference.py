@@ -20,13 +20,15 @@ __all__ = ["solve_patient_scipy"]
 def solve_patient_scipy(y0: np.ndarray, params: np.ndarray, t_save: np.ndarray,
                         events: Sequence[tuple[float, int, float]], *, method: str = "Radau",
                         rtol: float = 1e-10, atol: float = 1e-12,
-                        model: CompiledModel | None = None) -> np.ndarray:
+                        model: CompiledModel | None = None, jac: bool = False) -> np.ndarray:
     """Solve one patient; returns states at ``t_save``, shape ``(n_times, n_states)``.
 
     ``events``: ``(day, state_index, amount)`` jumps, applied before integrating onward;
-    ``model``: the default model if None.
+    ``model``: the default model if None; ``jac``: give the implicit methods (BDF, Radau,
+    LSODA) the model's analytic Jacobian instead of letting them difference the RHS.
     """
-    rhs = (default_model() if model is None else model).rhs
+    compiled = default_model() if model is None else model
+    rhs = compiled.rhs
     from scipy.integrate import solve_ivp  # imported here: only tests and benchmarks need it
 
     y = np.array(y0, dtype=np.float64)
@@ -37,6 +39,13 @@ def solve_patient_scipy(y0: np.ndarray, params: np.ndarray, t_save: np.ndarray,
     def f(t: float, state: np.ndarray) -> np.ndarray:
         rhs(t, state, p, dydt)
         return dydt.copy()
+
+    jmat = np.zeros((y.size, y.size))
+    model_jac = compiled.jac
+
+    def jf(t: float, state: np.ndarray) -> np.ndarray:
+        model_jac(t, state, p, jmat)
+        return jmat.copy()
 
     evs = sorted(events, key=lambda e: (e[0], e[1]))
     bounds = sorted({float(e[0]) for e in evs if t_save[0] <= e[0] <= t_save[-1]} | {float(t_save[-1])})
@@ -57,7 +66,7 @@ def solve_patient_scipy(y0: np.ndarray, params: np.ndarray, t_save: np.ndarray,
             ends_on_save = saved.size > 0 and saved[-1] == b
             t_eval = saved if ends_on_save else np.append(saved, b)
             sol = solve_ivp(f, (t, b), y, method=method, rtol=rtol, atol=atol, t_eval=t_eval,
-                            dense_output=False)
+                            dense_output=False, jac=jf if jac else None)
             if not sol.success:
                 raise RuntimeError(f"scipy {method} failed: {sol.message}")
             out[inside] = sol.y.T[: saved.size]
