@@ -177,10 +177,6 @@ def where(condition: sp.core.relational.Relational, then: Expr, otherwise: Expr)
     return sp.Piecewise((then, condition), (otherwise, True))
 
 
-#: The functions a module may use, as the generator and the unit check know them.
-NONSMOOTH = (step, pos, smax, smin, hill, hill_slope, hill_order_slope)
-
-
 # --- declarations --------------------------------------------------------------------
 
 
