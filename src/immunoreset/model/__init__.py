@@ -10,6 +10,8 @@ default model, resolved on first use.
 
 from typing import Any
 
+import numpy as np
+
 from immunoreset.model._build import CompiledModel, ModelSpec, build_model, cache_folder
 from immunoreset.model._equilibrium import EquilibriumSettings, equilibrium
 from immunoreset.model._parameters import (
@@ -34,7 +36,7 @@ def load_parameters(path: str | None = None) -> ParameterSet:
     return load_parameter_file(path, SPECS, package_file=DEFAULT_PARAMETER_FILE)
 
 
-def steady_state(params: Any) -> Any:
+def steady_state(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pre-treatment steady state of the default model (:func:`equilibrium`)."""
     return equilibrium(default_model(), params)
 

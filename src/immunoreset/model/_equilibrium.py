@@ -23,13 +23,13 @@ equilibrium always does: its immune-complex loop is off).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from immunoreset.model._build import CompiledModel
 
 __all__ = ["EquilibriumSettings", "equilibrium"]
-
-from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -77,13 +77,12 @@ def check_regimen_events(regimen: Regimen, state_index: Mapping[str, int] | None
 def study_model(parameters: ParameterSet, modules: Sequence[Path],
                 parameter_files: Sequence[Path]) -> tuple[ModelSpec, ParameterSet]:
     """The model of a config's ``[model]`` table: the SLE model with the named module files
-    and their parameter files composed after it (built, so a module with an error in its
-    names or units is refused here), and the matching parameter set."""
+    and their parameter files composed after it, and the matching parameter set. Building
+    the spec (:func:`~immunoreset.model.build_model`) refuses a module with an error in its
+    names or units; the loaders do so as they read the spec."""
     if not modules and not parameter_files:
         return SLE_CD19_CART, parameters
-    spec, combined = extend_model(parameters, modules, parameter_files)
-    build_model(spec)
-    return spec, combined
+    return extend_model(parameters, modules, parameter_files)
 
 
 def _override(flag: str, value: int | None, low: int, high: int) -> None:
