@@ -195,6 +195,24 @@ class CompiledModel:
         return tuple(self.generated.DERIVED_NAMES)
 
     @property
+    def observed_names(self) -> tuple[str, ...]:
+        """Named expressions declared ``observe=True``, in :meth:`observe` column order."""
+        return tuple(self.generated.OBSERVED_NAMES)
+
+    def observe(self, y: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
+        """The observed expressions on states ``y`` ``(n_patients, n_days, n_states)`` with
+        parameters ``params`` ``(n_patients, n_parameters)``: name → ``(n_patients, n_days)``."""
+        n, m, s = y.shape
+        names = self.observed_names
+        if not names:
+            return {}
+        flat = np.ascontiguousarray(y.reshape(n * m, s), dtype=np.float64)
+        p = np.ascontiguousarray(np.repeat(params, m, axis=0), dtype=np.float64)
+        out = np.zeros((n * m, len(names)))
+        self.generated.observed(flat, p, out)
+        return {name: out[:, i].reshape(n, m) for i, name in enumerate(names)}
+
+    @property
     def n_states(self) -> int:
         return len(self.generated.STATE_NAMES)
 

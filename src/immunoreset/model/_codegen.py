@@ -14,6 +14,7 @@ Generated functions (all ``@numba.njit(cache=True)``):
 * ``steady_rhs``, ``steady_jac``: the same with each derived value replaced by its
   definition (the equilibrium and its set points solved together), batched over patients;
 * ``fill_derived(y, p)``: derived values from states, batched, written into ``p``;
+* ``observed(y, p, out)``: the expressions declared with ``observe=True``, batched;
 * ``start_states(p, y)``, ``rest_states(p, y)``: the declared search starts, batched.
 """
 
@@ -100,6 +101,7 @@ STATE_COMPARTMENTS = {compartments!r}
 STATE_MODULES = {state_modules!r}
 PARAMETER_NAMES = {parameters!r}
 DERIVED_NAMES = {derived!r}
+OBSERVED_NAMES = {observed!r}
 USED_PARAMETERS = {used!r}
 
 # y[i]: STATE_NAMES[i]; p[j]: PARAMETER_NAMES[j], then DERIVED_NAMES[j - len(PARAMETER_NAMES)].
@@ -195,6 +197,7 @@ def _jacobian_lines(f: Sequence[sp.Expr], states: Sequence[sp.Symbol], names: _N
 def generate_source(model: SymbolicModel, *, key: str) -> str:
     """The numba source of ``model`` (see the module docstring)."""
     names = _Names(model)
+    observed = [n for n, ex in model.expressions.items() if ex.observe]
     states = [sp.Symbol(n, real=True) for n in model.state_names]
     n = len(states)
     # Each derivative collected on its own state (as read: clamped or not), so the losses
@@ -211,6 +214,7 @@ def generate_source(model: SymbolicModel, *, key: str) -> str:
         state_modules=tuple(model.state_module[s] for s in model.state_names),
         parameters=tuple(p.name for p in model.parameters),
         derived=tuple(d.name for d in model.derived),
+        observed=tuple(observed),
         used=tuple(sorted(model.used_parameters())),
         index_comment="\n".join(
             [f"#   y[{i}] {n}" for i, n in enumerate(model.state_names)]
@@ -228,12 +232,16 @@ def generate_source(model: SymbolicModel, *, key: str) -> str:
     derived = [model.substitute(d.value) for d in model.derived]
     out.append(_function("_fill_derived(y, p)", "Derived values at state y into p.",
                          _body(derived, [f"p[{n_file + i}]" for i in range(len(derived))], names)))
+    obs = [model.substitute(sp.Symbol(o, real=True)) for o in observed]
+    out.append(_function("_observed(y, p, out)", "Observed expressions at state y into out.",
+                         _body(obs, [f"out[{i}]" for i in range(len(obs))], names)))
     for which in ("start", "rest"):
         exprs = list(model.starts(which))
         out.append(_function(f"_{which}_states(p, y)", f"The declared '{which}' search start.",
                              _body(exprs, [f"y[{i}]" for i in range(n)], names)))
     out.append(_batched("steady_rhs", "_steady_rhs", "y, p, dydt", "Batched _steady_rhs."))
     out.append(_batched("steady_jac", "_steady_jac", "y, p, J", "Batched _steady_jac."))
+    out.append(_batched("observed", "_observed", "y, p, out", "Batched _observed."))
     out.append(_batched("fill_derived", "_fill_derived", "y, p", "Batched _fill_derived."))
     out.append(_batched("start_states", "_start_states", "p, y", "Batched _start_states."))
     out.append(_batched("rest_states", "_rest_states", "p, y", "Batched _rest_states."))

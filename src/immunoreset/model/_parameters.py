@@ -17,6 +17,9 @@ File format (one ``[[parameter]]`` table per parameter)::
     status = "literature"        # literature | calibrated | assumed
     iiv_cv = 0.0                 # log-normal inter-individual coefficient of variation
     reason = ""                  # required when status = "assumed"
+    prior = 0.139                # optional literature value (same unit) a calibration
+    prior_log_sd = 0.5           #   pulls towards: log-normal prior with this SD of log
+    prior_source = "liso-cel popCK 2021: initial-decline half-life 5.0 d"
 """
 
 from __future__ import annotations
@@ -88,8 +91,21 @@ class Parameter:
     status: str
     iiv_cv: float = 0.0
     reason: str = ""
+    #: Literature value the calibration's log-normal prior is centred on (canonical unit).
+    prior: float | None = None
+    #: SD of log(value) of that prior.
+    prior_log_sd: float = 0.0
+    prior_source: str = ""
 
     def __post_init__(self) -> None:
+        if self.prior is not None:
+            if not (math.isfinite(self.prior) and self.prior > 0):
+                raise InputError(f"parameter {self.name}: prior {self.prior!r}, expected > 0")
+            if not (math.isfinite(self.prior_log_sd) and self.prior_log_sd > 0):
+                raise InputError(f"parameter {self.name}: prior_log_sd {self.prior_log_sd!r}, "
+                                 "expected > 0 with a prior")
+            if not self.prior_source.strip():
+                raise InputError(f"parameter {self.name}: a prior needs a prior_source")
         if self.status not in STATUSES:
             raise InputError(
                 f"parameter {self.name}: status {self.status!r} is not one of {', '.join(STATUSES)}"
@@ -190,7 +206,8 @@ def _convert(name: str, value: float, unit: str, target: str) -> float:
         ) from None
 
 
-_FIELDS = {"name", "value", "unit", "meaning", "source", "status", "iiv_cv", "reason"}
+_FIELDS = {"name", "value", "unit", "meaning", "source", "status", "iiv_cv", "reason",
+           "prior", "prior_log_sd", "prior_source"}
 
 
 def _parameter_from_entry(entry: Mapping[str, Any], spec: ParameterSpec) -> Parameter:
@@ -210,6 +227,10 @@ def _parameter_from_entry(entry: Mapping[str, Any], spec: ParameterSpec) -> Para
     iiv = entry.get("iiv_cv", 0.0)
     if isinstance(iiv, bool) or not isinstance(iiv, int | float):
         raise InputError(f"parameter {name}: iiv_cv {iiv!r} is not a number")
+    prior, prior_sd = entry.get("prior"), entry.get("prior_log_sd", 0.0)
+    for field_name, v in (("prior", prior), ("prior_log_sd", prior_sd)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise InputError(f"parameter {name}: {field_name} {v!r} is not a number")
     return Parameter(
         name=name,
         value=_convert(name, float(value), unit, spec.unit),
@@ -219,6 +240,9 @@ def _parameter_from_entry(entry: Mapping[str, Any], spec: ParameterSpec) -> Para
         status=str(entry["status"]),
         iiv_cv=float(iiv),
         reason=str(entry.get("reason", "")),
+        prior=None if prior is None else _convert(name, float(prior), unit, spec.unit),
+        prior_log_sd=float(prior_sd),
+        prior_source=str(entry.get("prior_source", "")),
     )
 
 
@@ -329,6 +353,8 @@ def write_parameter_file(parameters: ParameterSet, path: str | Path, *,
                                  "status": p.status, "source": p.source, "iiv_cv": p.iiv_cv}
         if p.reason:
             entry["reason"] = p.reason
+        if p.prior is not None:
+            entry.update(prior=p.prior, prior_log_sd=p.prior_log_sd, prior_source=p.prior_source)
         entries.append(entry)
     doc = {"meta": dict(meta if meta is not None else parameters.provenance), "parameter": entries}
     tmp = out.with_name(out.name + ".tmp")

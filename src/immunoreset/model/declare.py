@@ -205,11 +205,16 @@ class State:
 
 @dataclass(frozen=True)
 class Expression:
-    """A named intermediate quantity (its unit is inferred and checked)."""
+    """A named intermediate quantity (its unit is inferred and checked).
+
+    ``observe=True`` makes it a read-out too: the generated ``observed`` function evaluates
+    it on saved states (e.g. the kills per CAR-T cell per day), so analyses read the
+    model's own formula instead of re-writing it."""
 
     name: str
     value: Expr
     meaning: str
+    observe: bool = False
 
 
 @dataclass(frozen=True)
