@@ -2,7 +2,7 @@
 
 A one-state drug (serum concentration, mg/L), dosed as a state jump, eliminated at a
 first-order rate, killing naive B cells in blood and lymphoid tissue with a saturating
-(Emax) hazard. Its parameters are in ``naive_b_drug.toml`` beside this file. Compose it
+(Emax) hazard, which is also a read-out (``observe=True``). Its parameters are in ``naive_b_drug.toml`` beside this file. Compose it
 with the SLE model from a study config::
 
     [model]
@@ -22,7 +22,7 @@ MODULE = Module(
         Expression("naive_b_drug_kill",
                    k.naive_b_drug_max_kill * x.naive_b_drug
                    / (x.naive_b_drug + k.naive_b_drug_half_kill_concentration),
-                   "naive B-cell death hazard from the drug"),
+                   "naive B-cell death hazard from the drug (1/day)", observe=True),
     ),
     terms=(
         Term("naive_b_drug", -k.naive_b_drug_elimination_rate * x.naive_b_drug, "elimination"),

@@ -134,3 +134,19 @@ def test_a_parameter_set_of_another_model_is_refused(extended):  # type: ignore[
     with pytest.raises(InputError, match="parameters do not match model sle_cd19_cart: missing "
                        "'naive_b_drug_elimination_rate'"):
         sample_cohort(2, load_parameters(), seed=1, model=model)
+
+
+def test_an_observed_expression_is_evaluated_on_saved_states(extended):  # type: ignore[no-untyped-def]
+    """``observe=True`` read-outs: the generated function against the formula by hand."""
+    model, params = extended
+    assert model.observed_names == ("naive_b_drug_kill",)
+    cohort = sample_cohort(3, params, seed=2, model=model)
+    conc = np.array([0.0, 0.5, 4.0, 40.0])
+    y = np.repeat(cohort.y0[:, None, :], conc.size, axis=1)
+    y[:, :, model.state("naive_b_drug")] = conc
+    got = model.observe(y, cohort.params)["naive_b_drug_kill"]
+    kmax = cohort.params[:, model.parameter_index["naive_b_drug_max_kill"]]
+    c50 = cohort.params[:, model.parameter_index["naive_b_drug_half_kill_concentration"]]
+    want = kmax[:, None] * conc[None, :] / (conc[None, :] + c50[:, None])
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    assert got.shape == (3, conc.size)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from immunoreset.errors import InputError
-from immunoreset.model import SPECS, load_parameter_file, load_parameters
+from immunoreset.model import SPECS, ParameterSpec, load_parameter_file, load_parameters
 
 ENTRY = '''
 [[parameter]]
@@ -60,3 +60,22 @@ def test_malformed_toml_is_an_error(tmp_path: Path) -> None:
     path.write_text("[[parameter]\nname=")
     with pytest.raises(InputError, match="malformed TOML"):
         load_parameter_file(path, SPECS)
+
+
+def test_a_prior_is_read_converted_and_written_back(tmp_path: Path) -> None:
+    """A log-normal prior travels with its parameter (canonical unit) through a file."""
+    from immunoreset.model import write_parameter_file
+
+    spec = ParameterSpec("death_rate", "1/day", "a death rate")
+    path = tmp_path / "p.toml"
+    path.write_text('[[parameter]]\nname = "death_rate"\nvalue = 1.0\nunit = "1/hour"\n'
+                    'status = "calibrated"\nsource = "fit"\nprior = 0.5\nprior_log_sd = 0.3\n'
+                    'prior_source = "a paper, Table 1"\n')
+    p = load_parameter_file(path, [spec])["death_rate"]
+    assert p.value == pytest.approx(24.0) and p.prior == pytest.approx(12.0)
+    assert p.prior_log_sd == 0.3 and p.prior_source == "a paper, Table 1"
+    out = write_parameter_file(load_parameter_file(path, [spec]), tmp_path / "q.toml")
+    assert load_parameter_file(out, [spec])["death_rate"].prior == pytest.approx(12.0)
+    path.write_text(path.read_text().replace('prior_source = "a paper, Table 1"\n', ""))
+    with pytest.raises(InputError, match="death_rate: a prior needs a prior_source"):
+        load_parameter_file(path, [spec])
