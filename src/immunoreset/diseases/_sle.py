@@ -84,8 +84,10 @@ def observables(y: np.ndarray, params: np.ndarray, *,
     b_tissue /= b_tissue[:, :1].copy()  # fraction of the first output day (baseline)
     inflammation = st("inflammation")
     pga = params[:, None, model.parameter_index["pga_scale"]] * inflammation
+    derived = model.observe(y, params)
     return {
-        "car_t_blood": st("car_t_effector") + st("car_t_memory"),
+        **derived,
+        "car_t_blood": st("car_t_infused") + st("car_t_effector") + st("car_t_memory"),
         "t_cells_blood": st("t_cells"),
         "b_cells_blood": b_blood,
         "b_cells_tissue": b_tissue,
@@ -109,7 +111,9 @@ UNITS: dict[str, str] = {
     "autoreactive_b_tissue": "cells/uL", "anti_dsdna": "IU/mL",
     "vaccine_igg": "fraction of baseline", "total_igg": "g/L", "c3": "g/L", "c4": "g/L",
     "proteinuria_g_per_day": "g/day", "il6": "pg/mL", "inflammation": "fraction",
-    "pga": "0-3", "sledai_2k": "points", "clinical_sledai": "points", "doris": "0/1",
+    "pga": "0-3", "fludarabine_concentration": "mg/L", "lymphodepletion_hazard": "1/day",
+    "car_t_engagement": "fraction", "car_t_kills_per_cell": "cells/cell/day",
+    "car_t_expansion_rate": "1/day", "sledai_2k": "points", "clinical_sledai": "points", "doris": "0/1",
     "drug_free_doris": "0/1", "crs_grade": "grade",
 }
 

@@ -15,12 +15,12 @@ from immunoreset.model._specs import SPECS
 
 __all__ = ["SLE_CD19_CART", "default_model", "extend_model"]
 
-#: Lymphodepletion, T cells, CAR-T, B lineage, plasma cells, antibodies, SLE disease,
+#: Lymphodepletion, T cells, homeostatic cytokines, CAR-T, B lineage, plasma cells, antibodies, SLE disease,
 #: IL-6 and flares, in this order (which is the state order).
 SLE_CD19_CART = ModelSpec(
     "sle_cd19_cart",
     tuple(f"immunoreset.model.modules.{m}" for m in (
-        "lymphodepletion", "t_cells", "car_t", "b_lineage", "plasma_cells", "antibodies",
+        "lymphodepletion", "t_cells", "homeostatic_cytokines", "car_t", "b_lineage", "plasma_cells", "antibodies",
         "sle_disease", "il6", "flares")),
     SPECS,
 )

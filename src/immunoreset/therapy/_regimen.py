@@ -2,7 +2,7 @@
 
 Every therapy enters the model as a state jump at a time (day, t = 0 at CAR-T infusion):
 a chemotherapy dose adds mg/m² to its exposure state, a CAR-T infusion adds cells/µL
-(blood-observed) to the effector CAR-T state. Nothing in the dynamics branches on time or
+(blood-observed) to the infused (not yet activated) CAR-T state. Nothing in the dynamics branches on time or
 on the therapy, so a regimen shifted by k days shifts every output by k days.
 """
 
@@ -158,7 +158,7 @@ class Regimen:
             events.append((dose.day, state_index[dose.state], dose.amount_mg_per_m2))
         if self.car_t is not None:
             cells_per_ul = self.car_t.cells(weight_kg) / (car_t_distribution_volume_l * 1e6)
-            events.append((self.car_t.day, state_index["car_t_effector"], cells_per_ul))
+            events.append((self.car_t.day, state_index["car_t_infused"], cells_per_ul))
         for i, d in enumerate(self.doses):
             if d.state not in state_index:
                 raise InputError(f"arm {self.name!r}: dose[{i}].state: got {d.state!r}, expected "

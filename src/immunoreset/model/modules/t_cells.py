@@ -18,7 +18,7 @@ MODULE = Module(
                         "numerical floor of the lymphocyte count in the Gompertz logarithm, "
                         "as a fraction of the set point (keeps ln finite in an empty space)"),),
     expressions=(
-        Expression("lymphocytes", x.t_cells + x.car_t_effector + x.car_t_memory,
+        Expression("lymphocytes", x.t_cells + x.car_t_infused + x.car_t_effector + x.car_t_memory,
                    "T cells and CAR-T sharing the homeostatic space (cells/µL)"),
         Expression("lymphocyte_space_fill", e.lymphocytes / k.t_cells_baseline,
                    "fill of the homeostatic space (1 = set point)"),
