@@ -1,5 +1,12 @@
 """Calibration data (the Erlangen targets), their evaluation, fitting and uncertainty."""
 
+from immunoreset.calibration._constraints import (
+    CONSTRAINT_ARMS,
+    evaluate_constraints,
+    load_constraints,
+    prior_penalty,
+    prior_ratios,
+)
 from immunoreset.calibration._fit import (
     FitResult,
     abc_posterior,
@@ -16,14 +23,19 @@ from immunoreset.calibration._targets import (
 )
 
 __all__ = [
+    "CONSTRAINT_ARMS",
     "Criterion",
     "FitResult",
     "abc_posterior",
     "calibrated_names",
+    "evaluate_constraints",
     "evaluate_targets",
     "evaluate_trajectories",
     "fit",
+    "load_constraints",
     "load_targets",
+    "prior_penalty",
+    "prior_ratios",
     "simulate_targets",
     "target_loss",
 ]

@@ -6,9 +6,12 @@ Layers (PINTS-style): :func:`target_loss` is the objective any optimiser can use
 samples — parameter sets drawn around the fit that still pass every target — from which
 trial replicates draw population-level parameters.
 
-The loss is evaluated on a virtual Erlangen-like cohort (both arms) with a fixed seed:
-``Σ 100·(distance outside the acceptance band / band scale)²`` plus a weak pull towards the
-inner 60% of each bounded band, so the fit moves away from band edges.
+The loss is evaluated on a virtual Erlangen-like cohort (the targets' arms and the
+constraints' arms) with a fixed seed: ``Σ 100·(distance outside the acceptance band / band
+scale)²`` plus a weak pull towards the inner 60% of each bounded band, so the fit moves away
+from band edges — plus the negative log of the log-normal prior of every parameter that
+carries a literature value (:func:`~immunoreset.calibration.prior_penalty`): a penalised,
+maximum a posteriori fit.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from immunoreset.calibration._constraints import (
+    CONSTRAINT_ARMS,
+    evaluate_constraints,
+    prior_penalty,
+)
 from immunoreset.calibration._targets import evaluate_targets
 from immunoreset.model import ParameterSet
 from immunoreset.population import sample_cohort
@@ -40,11 +48,14 @@ def calibrated_names(parameters: ParameterSet) -> list[str]:
 
 
 def simulate_targets(parameters: ParameterSet, *, n: int, seed: int) -> pd.DataFrame:
-    """Evaluate every calibration criterion on ``n`` virtual patients per arm."""
+    """Evaluate every calibration criterion and core constraint on ``n`` virtual patients
+    per arm (the targets' two arms and :data:`CONSTRAINT_ARMS`, same patients)."""
     cohort = sample_cohort(n, parameters, seed=seed)
     car = simulate_arm(cohort, Regimen.erlangen_car_t(), arm="car_t")
     unt = simulate_arm(cohort, Regimen.refractory_background(), arm="untreated")
-    return evaluate_targets(car, unt)
+    arms = {"car_t": car, **{a: simulate_arm(cohort, r, arm=a) for a, r in CONSTRAINT_ARMS.items()}}
+    return pd.concat([evaluate_targets(car, unt), evaluate_constraints(arms, parameters)],
+                     ignore_index=True)
 
 
 def target_loss(table: pd.DataFrame) -> float:
@@ -82,13 +93,14 @@ def fit(parameters: ParameterSet, names: Sequence[str], *, n: int, seed: int,
     """
     if max_evals <= 0:
         table = simulate_targets(parameters, n=n, seed=seed)
-        return FitResult(parameters, table, target_loss(table), pd.DataFrame())
+        return FitResult(parameters, table, target_loss(table) + prior_penalty(parameters),
+                         pd.DataFrame())
     x0 = np.log([parameters.value(k) for k in names])
     rows: list[dict[str, float]] = []
 
     def objective(x: np.ndarray) -> float:
         trial = parameters.with_values(dict(zip(names, np.exp(x), strict=True)))
-        loss = target_loss(simulate_targets(trial, n=n, seed=seed))
+        loss = target_loss(simulate_targets(trial, n=n, seed=seed)) + prior_penalty(trial)
         rows.append({"evaluation": len(rows), "loss": loss,
                      **{k: float(v) for k, v in zip(names, np.exp(x), strict=True)}})
         if progress is not None:
@@ -100,7 +112,7 @@ def fit(parameters: ParameterSet, names: Sequence[str], *, n: int, seed: int,
                             "initial_simplex": _simplex(x0)})
     best = parameters.with_values(dict(zip(names, np.exp(res.x), strict=True)))
     table = simulate_targets(best, n=n, seed=seed)
-    return FitResult(best, table, target_loss(table), pd.DataFrame(rows))
+    return FitResult(best, table, target_loss(table) + prior_penalty(best), pd.DataFrame(rows))
 
 
 def _simplex(x0: np.ndarray, step: float = 0.1) -> np.ndarray:

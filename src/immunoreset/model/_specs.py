@@ -38,6 +38,7 @@ SPECS: tuple[ParameterSpec, ...] = (
     _S("car_t_marrow_share", "dimensionless", "share of the body's CAR-T in bone marrow"),
     _S("car_t_tissue_access", "dimensionless", "CAR-T presence in lymphoid tissue and marrow relative to other lymphocytes"),
     _S("car_t_antigen_expansion_rate", "1/day", "maximal proliferation rate of a target-engaged effector CAR-T cell"),
+    _S("car_t_cytokine_proliferation_rate", "1/day", "antigen-independent homeostatic CAR-T proliferation at full cytokine support"),
     _S("car_t_cytokine_half_saturation", "dimensionless", "homeostatic-cytokine fold giving half-maximal support of CAR-T proliferation"),
     _S("car_t_cytokine_hill", "dimensionless", "Hill coefficient of the cytokine support of CAR-T proliferation"),
     _S("car_t_effector_death_rate", "1/day", "effector CAR-T death (contraction) rate"),

@@ -13,11 +13,13 @@ and marrow the lymphocyte shares of Westermann & Pabst 1992 times a tissue acces
     kill of target pool X in c:  k C_c X / (K + T_c + C_c)   (Chaudhury 2020, BIOMD1025)
     engaged fraction g = Σ_c φ_c T_c / (K + T_c + C_c) ≤ 1;  kills per CAR-T = k g ≤ k
     C_I' = -k_act C_I                                    infused cells: the lag (liso-cel)
-    C_E' = k_act C_I + (ρ g s_H + ρ_C ln(κ_C / x) - δ_E - k_EM) C_E + k_ME g C_M
+    C_E' = k_act C_I + ((ρ g + b) s_H + ρ_C ln(κ_C / x) - δ_E - k_EM) C_E + k_ME g C_M
     C_M' = k_EM C_E - (k_ME g + δ_M) C_M
     s_H = hill(H / H50, n)                               homeostatic-cytokine support
 
-``k`` is at once the most targets one CAR-T cell kills per day (target excess) and the
+``b`` is the antigen-independent homeostatic proliferation of a lymphopenic host (Kimmel
+2021's lymphopenia boost, here gated by the cytokines that lymphopenia raises). ``k`` is at
+once the most targets one CAR-T cell kills per day (target excess) and the
 highest hazard of one target (CAR-T excess). ``ρ_C ln(κ_C / x)`` is the homeostatic
 competition of Kimmel 2021 (``x`` the fill of the lymphocyte space): CAR-T lose ground as
 T cells reconstitute. Below one CAR-T cell in the whole body effectors do not proliferate
@@ -57,11 +59,11 @@ _share = {"blood": k.blood_volume / k.car_t_distribution_volume,
           "marrow": k.car_t_marrow_share * k.car_t_tissue_access}
 
 
-def _targets(c: str):  # noqa: ANN202 - a sympy sum
+def _targets(c: str):
     return sum((getattr(x, s) for s in COMPARTMENT_TARGETS[c]), start=0)
 
 
-def _hazard(c: str):  # noqa: ANN202
+def _hazard(c: str):
     """CAR-T killing hazard per CD19⁺ target in compartment ``c`` (1/day)."""
     return getattr(e, f"car_t_kill_hazard_{c}")
 
@@ -77,7 +79,8 @@ MODULE = Module(
     ),
     parameters=(
         "car_t_activation_rate", "car_t_homeostatic_rate", "car_t_capacity_fraction",
-        "car_t_antigen_expansion_rate", "car_t_cytokine_half_saturation", "car_t_cytokine_hill",
+        "car_t_antigen_expansion_rate", "car_t_cytokine_proliferation_rate",
+        "car_t_cytokine_half_saturation", "car_t_cytokine_hill",
         "car_t_distribution_volume", "blood_volume", "car_t_lymphoid_share",
         "car_t_marrow_share", "car_t_tissue_access", "car_t_effector_death_rate",
         "car_t_memory_conversion_rate", "car_t_memory_reactivation_rate",
@@ -114,8 +117,10 @@ MODULE = Module(
                         k.car_t_cytokine_hill),
                    "homeostatic-cytokine support of CAR-T proliferation (0-1)"),
         Expression("car_t_expansion_rate",
-                   k.car_t_antigen_expansion_rate * e.car_t_engagement * e.car_t_cytokine_support,
-                   "antigen-driven effector CAR-T proliferation rate (1/day)", observe=True),
+                   (k.car_t_antigen_expansion_rate * e.car_t_engagement
+                    + k.car_t_cytokine_proliferation_rate) * e.car_t_cytokine_support,
+                   "antigen- and cytokine-driven effector CAR-T proliferation rate (1/day)",
+                   observe=True),
         Expression("car_t_homeostatic_growth",
                    k.car_t_homeostatic_rate
                    * log(k.car_t_capacity_fraction
