@@ -26,16 +26,33 @@ from importlib import resources
 from pathlib import Path
 
 from immunoreset import __version__
-from immunoreset.calibration import abc_posterior, calibrated_names, fit
+from immunoreset.calibration import (
+    abc_posterior,
+    calibrated_names,
+    fit,
+    prior_penalty,
+    prior_ratios,
+)
 from immunoreset.model import load_parameters, write_parameter_file
 
 ROOT = Path(__file__).resolve().parent
+
+#: Parameters this round's fit moves (the credible core: lymphodepletion, CAR-T expansion,
+#: persistence and killing, and the bistable loop that decides who remits); the other
+#: calibrated values keep the earlier fit recorded in the file's calibration history.
+CORE_NAMES = (
+    "lymphodepletion_max_kill_rate", "car_t_antigen_expansion_rate",
+    "car_t_cytokine_half_saturation", "car_t_cytokine_hill", "car_t_effector_death_rate",
+    "car_t_memory_conversion_rate", "car_t_memory_death_rate", "car_t_kill_rate",
+    "car_t_kill_half_saturation", "autoreactive_proliferation_rate", "stimulation_half_ic",
+    "il6_production_per_car_t",
+)
 
 #: Population-level parameters whose uncertainty trial replicates resample (ABC). Chosen as
 #: the ones each target family hinges on: CAR-T expansion, killing and persistence, marrow
 #: output, autoantibody production and clearance, the bistable loop, CRS and flares.
 POSTERIOR_NAMES = (
-    "car_t_antigen_expansion_rate", "lymphopenia_antigen_synergy", "car_t_kill_rate",
+    "car_t_antigen_expansion_rate", "car_t_cytokine_half_saturation", "car_t_kill_rate",
     "car_t_memory_death_rate", "b_precursor_production", "anti_dsdna_secretion_rate",
     "immune_complex_formation_rate", "autoreactive_proliferation_rate", "il6_fever_threshold",
     "flare_rate",
@@ -48,7 +65,8 @@ def _fit_meta(args: argparse.Namespace, result) -> dict:  # type: ignore[no-unty
         "description": "CD19 CAR-T in SLE: literature values, values calibrated by "
                        "calibration/calibrate.py, assumed values with reasons",
         "calibration_script": "calibration/calibrate.py",
-        "calibration_arguments": f"--n {args.n} --seed {args.seed} --max-evals {args.max_evals}",
+        "calibration_arguments": f"--n {args.n} --seed {args.seed} --max-evals {args.max_evals} "
+                                 f"--names {args.names}",
         "calibration_loss": result.loss,
         "calibration_criteria_passed": f"{int(result.table['passed'].sum())}/{len(result.table)}",
         "calibration_date": dt.date.today().isoformat(),
@@ -66,10 +84,13 @@ def main() -> int:
     ap.add_argument("--posterior", type=int, default=100, help="ABC proposals (default 100; 0 skips)")
     ap.add_argument("--proposal-sd", type=float, default=0.1, help="ABC log-scale proposal SD (default 0.1)")
     ap.add_argument("--no-write", action="store_true", help="report only; leave the parameter file")
+    ap.add_argument("--names", default=",".join(CORE_NAMES),
+                    help="comma-separated parameters to fit (default: the core of this round; "
+                         "'all' = every parameter with status 'calibrated')")
     args = ap.parse_args()
 
     parameters = load_parameters()
-    names = calibrated_names(parameters)
+    names = calibrated_names(parameters) if args.names == "all" else args.names.split(",")
     print(f"fitting {len(names)} parameters on {args.n} patients/arm, seed {args.seed}", file=sys.stderr)
     result = fit(parameters, names, n=args.n, seed=args.seed, max_evals=args.max_evals,
                  progress=lambda i, loss: print(f"  evaluation {i}: loss {loss:.4g}", file=sys.stderr))
@@ -96,6 +117,12 @@ def main() -> int:
              f"{int(result.table['passed'].sum())}/{len(result.table)}.", "",
              "| parameter | fitted value | unit |", "|---|---|---|"]
     lines += [f"| {k} | {result.parameters.value(k):.6g} | {result.parameters[k].unit} |" for k in names]
+    ratios = prior_ratios(result.parameters)
+    lines += ["", f"Prior penalty (negative log prior) {prior_penalty(result.parameters):.4g}.", "",
+              "| parameter | value | prior | ratio | prior log-SD | status | prior source |",
+              "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r.parameter} | {r.value:.4g} | {r.prior:.4g} | {r.ratio:.3g} | {r.prior_log_sd:g} "
+              f"| {r.status} | {r.prior_source} |" for r in ratios.itertuples()]
     lines += ["", "| target | criterion | model value | band | passed |", "|---|---|---|---|---|"]
     lines += [f"| {r.target_id} | {r.criterion} | {r.model_value:.4g} | [{r.low:g}, {r.high:g}] | {r.passed} |"
               for r in result.table.itertuples()]

@@ -16,13 +16,15 @@ def test_model_show_prints_every_state_equation_and_parameter(capsys):
         assert f"d {name} / dt =" in out
     for p in load_parameters().parameters:
         assert f"| {p.name} | {p.value:.6g} | {p.unit} | {p.status} |" in out
-    assert "car_t_kill_hazard = car_t_kill_rate*car_t_total/" in out
+    assert "car_t_kills_per_cell = car_t_engagement*car_t_kill_rate" in out
 
 
 def test_model_show_latex_writes_one_aligned_equation_per_state(capsys):
     assert main(["model", "show", "--format", "latex"]) == 0
     out = capsys.readouterr().out
-    assert out.count(r"\frac{d\,") == 25
+    from immunoreset.model import default_model
+
+    assert out.count(r"\frac{d\,") == default_model().n_states
     assert r"\frac{d\,\mathrm{naive\_b\_blood}}{dt}" in out
 
 

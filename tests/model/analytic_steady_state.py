@@ -108,6 +108,7 @@ def steady_state(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
     y = np.zeros((n, len(_X)))
     y[:, _X["t_cells"]] = p["t_cells_baseline"]
+    y[:, _X["homeostatic_cytokine"]] = 1.0
     y[:, _X["b_precursors"]] = c["prec"]
     y[:, _X["naive_b_blood"]] = c["bnb"]
     y[:, _X["naive_b_tissue"]] = c["bnt"]

@@ -39,8 +39,8 @@ def test_packaged_parameters_load_with_units_and_sources() -> None:
 
 def test_units_are_converted_to_the_canonical_unit(tmp_path: Path) -> None:
     # 20 h half-life written per hour: ln2/20 per hour = 0.832 per day.
-    ps = load_parameter_file(_file(tmp_path, {"fludarabine_elimination_rate": (0.034657, "1/hour")}), SPECS)
-    assert ps.value("fludarabine_elimination_rate") == pytest.approx(0.83178, rel=1e-4)
+    ps = load_parameter_file(_file(tmp_path, {"cyclophosphamide_elimination_rate": (0.0925, "1/hour")}), SPECS)
+    assert ps.value("cyclophosphamide_elimination_rate") == pytest.approx(2.22, rel=1e-4)
 
 
 def test_wrong_dimension_is_an_error_naming_the_parameter(tmp_path: Path) -> None:

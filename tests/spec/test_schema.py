@@ -260,12 +260,12 @@ def test_values_in_a_parameter_file_are_checked_against_the_plausible_ranges(tmp
 
     packaged = (resources.files("immunoreset.model") / "data" / DEFAULT_PARAMETER_FILE).read_text(
         encoding="utf-8")
-    old = 'name = "fludarabine_elimination_rate"\nvalue = 0.832'
+    old = 'name = "cyclophosphamide_elimination_rate"\nvalue = 2.22'
     assert old in packaged
-    (tmp_path / "p.toml").write_text(packaged.replace(old, old.replace("0.832", "-0.832")), encoding="utf-8")
+    (tmp_path / "p.toml").write_text(packaged.replace(old, old.replace("2.22", "-2.22")), encoding="utf-8")
     text = STUDY.replace("n = 6", 'n = 6\n[parameters]\nfile = "p.toml"')
-    with pytest.raises(InputError, match=r"^parameters\.file p\.toml: fludarabine_elimination_rate = "
-                                         r"-0\.832 1/day, expected 0-1000 1/day"):
+    with pytest.raises(InputError, match=r"^parameters\.file p\.toml: cyclophosphamide_elimination_rate = "
+                                         r"-2\.22 1/day, expected 0-1000 1/day"):
         load_study_config(_write(tmp_path, text))
     (tmp_path / "p.toml").write_text(packaged, encoding="utf-8")
-    assert _study(tmp_path, text).parameters.value("fludarabine_elimination_rate") == 0.832
+    assert _study(tmp_path, text).parameters.value("cyclophosphamide_elimination_rate") == 2.22

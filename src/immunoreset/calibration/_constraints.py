@@ -79,12 +79,13 @@ def doubling_times(r: ArmResult) -> np.ndarray:
 
 
 def _depletion_day(r: ArmResult) -> np.ndarray:
-    """Per patient, the first day after infusion with blood B cells below 1 cell/µL."""
+    """Per patient, the first day after infusion with blood B cells below 1 cell/µL (the
+    last simulated day + 1 where they never fall so low, so that medians stay finite)."""
     b = r.values["b_cells_blood"]
     after = r.days >= 0
     below = b[:, after] < 1.0
     first = np.argmax(below, axis=1)
-    return np.where(below.any(axis=1), r.days[after][first], np.inf)
+    return np.where(below.any(axis=1), r.days[after][first], r.days[-1] + 1.0)
 
 
 def constraint_criteria(arms: Mapping[str, ArmResult],
