@@ -45,7 +45,7 @@ CORE_NAMES = (
     "car_t_cytokine_half_saturation", "car_t_cytokine_hill", "car_t_effector_death_rate",
     "car_t_memory_conversion_rate", "car_t_memory_death_rate", "car_t_kill_rate",
     "car_t_kill_half_saturation", "autoreactive_proliferation_rate", "stimulation_half_ic",
-    "il6_production_per_car_t",
+    "il6_production_per_car_t", "il6_fever_threshold", "car_t_activation_rate",
 )
 
 #: Population-level parameters whose uncertainty trial replicates resample (ABC). Chosen as
