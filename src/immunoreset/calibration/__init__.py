@@ -2,6 +2,7 @@
 
 from immunoreset.calibration._constraints import (
     CONSTRAINT_ARMS,
+    evaluate_all,
     evaluate_constraints,
     load_constraints,
     prior_penalty,
@@ -28,6 +29,7 @@ __all__ = [
     "FitResult",
     "abc_posterior",
     "calibrated_names",
+    "evaluate_all",
     "evaluate_constraints",
     "evaluate_targets",
     "evaluate_trajectories",

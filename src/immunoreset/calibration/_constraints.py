@@ -21,8 +21,8 @@ from immunoreset.model import ParameterSet
 from immunoreset.simulation import ArmResult
 from immunoreset.therapy import CarTProduct, Lymphodepletion, Regimen
 
-__all__ = ["CONSTRAINT_ARMS", "constraint_criteria", "evaluate_constraints", "load_constraints",
-           "prior_penalty", "prior_ratios"]
+__all__ = ["CONSTRAINT_ARMS", "constraint_criteria", "evaluate_all", "evaluate_constraints",
+           "load_constraints", "prior_penalty", "prior_ratios"]
 
 #: Largest whole-body kills per CAR-T cell per day (Halle 2016: 2-16; up to 20 in models).
 MAX_KILLS_PER_CELL = 20.0
@@ -163,3 +163,14 @@ def evaluate_constraints(arms: Mapping[str, ArmResult], parameters: ParameterSet
                      "model_value": cr.value, "low": cr.low, "high": cr.high,
                      "passed": cr.passed})
     return pd.DataFrame(rows)
+
+
+def evaluate_all(arms: Mapping[str, ArmResult], parameters: ParameterSet) -> pd.DataFrame:
+    """The Erlangen targets (arms ``car_t`` and ``untreated``) and, when ``arms`` also holds
+    :data:`CONSTRAINT_ARMS`, every core constraint: the rows of ``calibration.csv``."""
+    from immunoreset.calibration._targets import evaluate_targets
+
+    table = evaluate_targets(arms["car_t"], arms["untreated"])
+    if set(CONSTRAINT_ARMS) <= set(arms):
+        table = pd.concat([table, evaluate_constraints(arms, parameters)], ignore_index=True)
+    return table

@@ -25,10 +25,9 @@ from scipy.optimize import minimize
 
 from immunoreset.calibration._constraints import (
     CONSTRAINT_ARMS,
-    evaluate_constraints,
+    evaluate_all,
     prior_penalty,
 )
-from immunoreset.calibration._targets import evaluate_targets
 from immunoreset.model import ParameterSet
 from immunoreset.population import sample_cohort
 from immunoreset.simulation import simulate_arm
@@ -53,9 +52,9 @@ def simulate_targets(parameters: ParameterSet, *, n: int, seed: int) -> pd.DataF
     cohort = sample_cohort(n, parameters, seed=seed)
     car = simulate_arm(cohort, Regimen.erlangen_car_t(), arm="car_t")
     unt = simulate_arm(cohort, Regimen.refractory_background(), arm="untreated")
-    arms = {"car_t": car, **{a: simulate_arm(cohort, r, arm=a) for a, r in CONSTRAINT_ARMS.items()}}
-    return pd.concat([evaluate_targets(car, unt), evaluate_constraints(arms, parameters)],
-                     ignore_index=True)
+    arms = {"car_t": car, "untreated": unt,
+            **{a: simulate_arm(cohort, r, arm=a) for a, r in CONSTRAINT_ARMS.items()}}
+    return evaluate_all(arms, parameters)
 
 
 def target_loss(table: pd.DataFrame) -> float:

@@ -14,6 +14,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from immunoreset.model import ParameterSet
 from immunoreset.simulation import ArmResult, b_cell_return_days
 
 __all__ = ["Criterion", "evaluate_targets", "evaluate_trajectories", "load_targets"]
@@ -130,20 +131,27 @@ def evaluate_targets(car_t: ArmResult, untreated: ArmResult) -> pd.DataFrame:
 
 
 
-def evaluate_trajectories(path: str) -> pd.DataFrame:
+def evaluate_trajectories(path: str, parameters: ParameterSet | None = None) -> pd.DataFrame:
     """Recompute every criterion from a run's ``trajectories.parquet`` alone.
 
     Uses the virtual patients (ids not starting with ``erlangen_``) of the ``car_t`` and
-    ``untreated`` arms; the result equals the run's ``calibration.csv``.
+    ``untreated`` arms, and of the core constraints' arms where the run has them
+    (``parameters``: the population values it ran with, the packaged ones by default);
+    the result equals the run's ``calibration.csv``.
     """
     import pyarrow.parquet as pq
 
+    from immunoreset.calibration._constraints import CONSTRAINT_ARMS, evaluate_all
+    from immunoreset.model import load_parameters
     from immunoreset.therapy import Regimen
 
-    table = pq.read_table(path, filters=[("arm", "in", ["car_t", "untreated"])]).to_pandas()
+    regimens = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background(),
+                **CONSTRAINT_ARMS}
+    table = pq.read_table(path, filters=[("arm", "in", list(regimens))]).to_pandas()
     table = table[~table["patient_id"].astype(str).str.startswith("erlangen_")]
     results = {}
-    for arm, regimen in (("car_t", Regimen.erlangen_car_t()), ("untreated", Regimen.refractory_background())):
+    present = set(table["arm"].astype(str).unique())
+    for arm, regimen in ((a, r) for a, r in regimens.items() if a in present):
         sub = table[table["arm"] == arm]
         ids = list(dict.fromkeys(sub["patient_id"].astype(str)))
         days = np.sort(sub["day"].unique()).astype(np.float64)
@@ -153,4 +161,4 @@ def evaluate_trajectories(path: str) -> pd.DataFrame:
             values[str(var)] = wide.loc[ids].to_numpy(dtype=np.float64)
         results[arm] = ArmResult(arm, regimen, tuple(ids), days, values,
                                  np.zeros(len(ids), dtype=np.int8), np.zeros(len(ids), dtype=np.int64))
-    return evaluate_targets(results["car_t"], results["untreated"])
+    return evaluate_all(results, load_parameters() if parameters is None else parameters)

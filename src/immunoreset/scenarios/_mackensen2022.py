@@ -38,9 +38,13 @@ MARKERS = {
 
 def mackensen2022_spec(*, n: int = 200, seed: int = 1) -> StudySpec:
     """The study the reproduction runs: arms ``car_t`` (Erlangen Flu/Cy + 1e6 CAR-T/kg)
-    and ``untreated`` (refractory background) over the five Erlangen patients and ``n``
-    Erlangen-like virtual patients."""
-    arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
+    and ``untreated`` (refractory background), and the core constraints' arms (the same
+    dose without lymphodepletion, 1e4/kg after Flu/Cy, Flu/Cy alone) over the five Erlangen
+    patients and ``n`` Erlangen-like virtual patients."""
+    from immunoreset.calibration import CONSTRAINT_ARMS
+
+    arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background(),
+            **CONSTRAINT_ARMS}
     return StudySpec(title="Mackensen 2022 reproduction: CD19 CAR-T in SLE",
                      parameters=load_parameters(), arms=arms, n=n, seed=seed,
                      include_erlangen=True, evaluate_targets=True, markers=MARKERS)

@@ -308,7 +308,8 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
         if spec.evaluate_targets and options.save == "full":
             from immunoreset.calibration import evaluate_trajectories
 
-            calibration = evaluate_trajectories(str(run_dir.path("trajectories.parquet")))
+            calibration = evaluate_trajectories(str(run_dir.path("trajectories.parquet")),
+                                                spec.parameters)
             extra["calibration_patients"] = spec.n
         elif spec.evaluate_targets:  # daily values were not kept: re-solve the first patients
             calibration = _calibration_sample(spec)
@@ -341,15 +342,15 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
 
 def _calibration_sample(spec: StudySpec) -> pd.DataFrame:
     """The calibration criteria on the run's first virtual patients, solved again daily."""
-    from immunoreset.calibration import evaluate_targets
+    from immunoreset.calibration import CONSTRAINT_ARMS, evaluate_all
     from immunoreset.population import sample_cohort
     from immunoreset.simulation._arm import simulate_arm
 
     cohort = sample_cohort(min(spec.n, CALIBRATION_PATIENTS), spec.parameters, seed=spec.seed,
                            spec=spec.cohort, model=build_model(spec.model))
-    car_t, untreated = (simulate_arm(cohort, spec.arms[a], arm=a, days=spec.days,
-                                     settings=spec.solver) for a in ("car_t", "untreated"))
-    return evaluate_targets(car_t, untreated)
+    names = ["car_t", "untreated", *(a for a in CONSTRAINT_ARMS if a in spec.arms)]
+    return evaluate_all({a: simulate_arm(cohort, spec.arms[a], arm=a, days=spec.days,
+                                         settings=spec.solver) for a in names}, spec.parameters)
 
 
 def _report_trajectories(run_dir: RunDirectory, spec: StudySpec, options: RunOptions) -> pd.DataFrame:
