@@ -18,12 +18,17 @@ def test_reproduce_writes_all_outputs(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == {"trajectories.parquet", "patients.parquet",
                                               "calibration.csv", "report.html", "manifest.json"}
     patients = pd.read_parquet(out / "patients.parquet")
-    assert len(patients) == 2 * 25
+    from immunoreset.calibration import CONSTRAINT_ARMS, load_constraints
+
+    assert len(patients) == (2 + len(CONSTRAINT_ARMS)) * 25
     assert {"erlangen_P1", "erlangen_P5"} <= set(patients["patient_id"])
     traj = pd.read_parquet(out / "trajectories.parquet", filters=[("patient_id", "=", "erlangen_P1")])
     assert traj["day"].min() == -7 and traj["day"].max() == 730
     cal = pd.read_csv(out / "calibration.csv")
     assert {"target_id", "observed", "acceptance", "model_value", "passed"} <= set(cal.columns)
+    # Every core constraint evaluated from a run has its rows (priors_respected included).
+    run_evaluated = set(load_constraints()["constraint_id"]) - {"erlangen_targets"}
+    assert run_evaluated <= set(cal["target_id"])
     # The figures can be recomputed from trajectories.parquet alone.
     again = evaluate_trajectories(str(out / "trajectories.parquet"))
     pd.testing.assert_series_equal(again["model_value"], cal["model_value"], rtol=1e-12)
