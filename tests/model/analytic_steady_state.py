@@ -132,6 +132,15 @@ def steady_state(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     y[:, _X["proteinuria"]] = (p["proteinuria_normal"] + p["proteinuria_inflammation_gain"] * c["inf"]
                                + p["proteinuria_damage_gain"] * dmg)
     y[:, _X["il6"]] = p["il6_baseline"]
+    # The CAR-T programme rests at the engaged fraction of (absent) CAR-T: sum over the
+    # compartments of share x targets / (K + targets).
+    share = {"blood": p["blood_volume"] / p["car_t_distribution_volume"],
+             "tissue": p["car_t_lymphoid_share"] * p["car_t_tissue_access"],
+             "marrow": p["car_t_marrow_share"] * p["car_t_tissue_access"]}
+    targets = {"blood": c["bnb"] + c["bmb"], "tissue": c["bnt"] + c["bmt"] + c["pba"] + c["pbo"],
+               "marrow": c["prec"]}
+    y[:, _X["car_t_stimulation"]] = sum(
+        share[k] * targets[k] / (p["car_t_kill_half_saturation"] + targets[k]) for k in share)
     params[:, _P["blood_b_reference"]] = c["bnb"] + c["bmb"]
     params[:, _P["other_plasmablast_reference"]] = c["pbo"]
     y[~found] = np.nan

@@ -46,6 +46,7 @@ SPECS: tuple[ParameterSpec, ...] = (
     _S("car_t_memory_reactivation_rate", "1/day", "memory to effector reactivation rate of a target-engaged cell"),
     _S("car_t_memory_death_rate", "1/day", "memory CAR-T loss rate (persistence)"),
     _S("car_t_kill_rate", "1/day", "maximal kills per CAR-T cell per day, and maximal killing hazard per target"),
+    _S("car_t_programme_rate", "1/day", "rate at which the CAR-T proliferative programme follows target engagement (1 / its duration)"),
     _S("car_t_kill_half_saturation", "cell/uL", "CAR-T + target count (blood-equivalent) giving half-maximal engagement"),
     # --- IL-6 and CRS
     _S("il6_baseline", "pg/mL", "pre-treatment serum IL-6"),

@@ -13,11 +13,14 @@ and marrow the lymphocyte shares of Westermann & Pabst 1992 times a tissue acces
     kill of target pool X in c:  k C_c X / (K + T_c + C_c)   (Chaudhury 2020, BIOMD1025)
     engaged fraction g = Σ_c φ_c T_c / (K + T_c + C_c) ≤ 1;  kills per CAR-T = k g ≤ k
     C_I' = -k_act C_I                                    infused cells: the lag (liso-cel)
-    C_E' = k_act C_I + ((ρ g + b) s_H + ρ_C ln(κ_C / x) - δ_E - k_EM) C_E + k_ME g C_M
+    A' = k_A (g - A)                                     proliferative programme
+    C_E' = k_act C_I + ((ρ A + b) s_H + ρ_C ln(κ_C / x) - δ_E - k_EM) C_E + k_ME g C_M
     C_M' = k_EM C_E - (k_ME g + δ_M) C_M
     s_H = hill(H / H50, n)                               homeostatic-cytokine support
 
-``b`` is the antigen-independent homeostatic proliferation of a lymphopenic host (Kimmel
+``A`` is the programme engagement starts: activated T cells go on dividing for days after
+the antigen is gone (Kaech & Ahmed 2001 Nat Immunol 2:415; van Stipdonk et al. 2001 Nat
+Immunol 2:423), so CAR-T expansion outlasts the B cells it clears. ``b`` is the antigen-independent homeostatic proliferation of a lymphopenic host (Kimmel
 2021's lymphopenia boost, here gated by the cytokines that lymphopenia raises). ``k`` is at
 once the most targets one CAR-T cell kills per day (target excess) and the
 highest hazard of one target (CAR-T excess). ``ρ_C ln(κ_C / x)`` is the homeostatic
@@ -76,6 +79,9 @@ MODULE = Module(
               "infused CAR-T cells not yet activated (the lag), blood concentration", "blood"),
         State("car_t_effector", "cell/uL", "effector CAR-T cells, blood concentration", "blood"),
         State("car_t_memory", "cell/uL", "memory-like CAR-T cells, blood concentration", "blood"),
+        State("car_t_stimulation", "dimensionless",
+              "proliferative programme of effector CAR-T: engagement averaged over its "
+              "duration (0-1)", "blood", start=e.car_t_engagement),
     ),
     parameters=(
         "car_t_activation_rate", "car_t_homeostatic_rate", "car_t_capacity_fraction",
@@ -85,6 +91,7 @@ MODULE = Module(
         "car_t_marrow_share", "car_t_tissue_access", "car_t_effector_death_rate",
         "car_t_memory_conversion_rate", "car_t_memory_reactivation_rate",
         "car_t_memory_death_rate", "car_t_kill_rate", "car_t_kill_half_saturation",
+        "car_t_programme_rate",
     ),
     constants=(
         Constant("microlitres_per_litre", 1e6, "uL/L", "unit conversion"),
@@ -117,7 +124,7 @@ MODULE = Module(
                         k.car_t_cytokine_hill),
                    "homeostatic-cytokine support of CAR-T proliferation (0-1)"),
         Expression("car_t_expansion_rate",
-                   (k.car_t_antigen_expansion_rate * e.car_t_engagement
+                   (k.car_t_antigen_expansion_rate * x.car_t_stimulation
                     + k.car_t_cytokine_proliferation_rate) * e.car_t_cytokine_support,
                    "antigen- and cytokine-driven effector CAR-T proliferation rate (1/day)",
                    observe=True),
@@ -144,6 +151,9 @@ MODULE = Module(
         Term("car_t_effector", -k.car_t_effector_death_rate * x.car_t_effector,
              "effector death"),
         Term("car_t_memory", -k.car_t_memory_death_rate * x.car_t_memory, "memory loss"),
+        Term("car_t_stimulation",
+             k.car_t_programme_rate * (e.car_t_engagement - x.car_t_stimulation),
+             "the programme follows engagement with a delay 1 / rate"),
         *(Term(pool, -_hazard(c) * getattr(x, pool), "CAR-T kill")
           for c, pools in COMPARTMENT_TARGETS.items() for pool in pools),
     ),
