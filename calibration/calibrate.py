@@ -46,7 +46,7 @@ CORE_NAMES = (
     "car_t_memory_conversion_rate", "car_t_memory_death_rate", "car_t_kill_rate",
     "car_t_kill_half_saturation", "autoreactive_proliferation_rate", "stimulation_half_ic",
     "il6_production_per_car_t", "il6_fever_threshold", "car_t_activation_rate",
-    "t_cell_reconstitution_rate", "car_t_programme_rate",
+    "t_cell_reconstitution_rate", "car_t_programme_rate", "car_t_cytokine_proliferation_rate",
 )
 
 #: Population-level parameters whose uncertainty trial replicates resample (ABC). Chosen as
