@@ -36,7 +36,9 @@ def test_model_export_writes_the_named_patient_as_sbml(tmp_path):
     doc = libsbml.readSBMLFromFile(str(out))
     m = doc.getModel()
     assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0
-    assert m.getNumRules() == 25
+    from immunoreset.model import default_model
+
+    assert m.getNumRules() == default_model().n_states
     # Flu on days -5, -4, -3 (Cy with it on -3), CAR-T on day 0, plus the patient's flares.
     times = sorted(float(libsbml.formulaToL3String(m.getEvent(i).getTrigger().getMath()).split(">=")[1])
                    for i in range(m.getNumEvents()))

@@ -110,7 +110,7 @@ def test_the_sle_model_passes_its_unit_check():
     from immunoreset.model._sle import SLE_CD19_CART
 
     model = compose_spec(SLE_CD19_CART)  # raises on any unit error
-    assert len(model.states) == 25
+    assert len(model.states) == 28
 
 
 def test_a_built_model_is_cached_and_a_new_process_loads_it_without_sympy(tmp_path, monkeypatch):
@@ -129,10 +129,10 @@ def test_a_built_model_is_cached_and_a_new_process_loads_it_without_sympy(tmp_pa
         "print(m.n_states, 'sympy' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**__import__("os").environ, "IMMUNORESET_CACHE_DIR": str(tmp_path)})
-    assert out.stdout.split() == ["25", "False"]
+    assert out.stdout.split() == [str(model.n_states), "False"]
     assert model.source_file.stat().st_mtime_ns == mtime
-    y = np.ones(25)
-    f = np.zeros(25)
+    y = np.ones(model.n_states)
+    f = np.zeros(model.n_states)
     model.rhs(0.0, y, np.ones(model.n_parameters), f)
     assert np.all(np.isfinite(f))
 

@@ -45,7 +45,11 @@ def test_complete_depletion_does_not_rebuild_autoreactive_memory_without_flares(
     assert returned.mean() >= 0.8  # naive B cells came back in most patients ...
     bm = res.values["autoreactive_b_tissue"][returned]
     assert np.all(bm[:, -1] < 0.05 * bm[:, 0])  # ... without rebuilding autoreactive memory
-    assert np.all(res.values["anti_dsdna"][returned, -1] < 30.0)
+    # anti-dsDNA washes out: what is left comes from CD19- long-lived plasma cells, a small
+    # share of the baseline titre, under the 30 IU/mL cut-off in nearly all of them.
+    ads = res.values["anti_dsdna"][returned]
+    assert np.all(ads[:, -1] < 0.2 * ads[:, 0])
+    assert np.mean(ads[:, -1] < 30.0) >= 0.9
 
 
 CD19_STATES = ("b_precursors", "naive_b_blood", "naive_b_tissue", "autoreactive_b_blood",
@@ -70,8 +74,8 @@ def test_zero_car_t_dose_equals_lymphodepletion_alone(cohort) -> None:  # type: 
     ld_only = replace(zero, car_t=None)
     a = simulate_arm(cohort, zero, flares=False).values["anti_dsdna"]
     b = simulate_arm(cohort, ld_only, flares=False).values["anti_dsdna"]
-    # Equal up to the solver tolerance (a zero-amount event still splits the integration).
-    np.testing.assert_allclose(a, b, rtol=1e-6)
+    # An infusion of no cells is no event: the two arms are the same solve.
+    np.testing.assert_array_equal(a, b)
 
 
 def test_shifting_the_schedule_shifts_the_outputs(cohort) -> None:  # type: ignore[no-untyped-def]

@@ -40,6 +40,10 @@ PLAUSIBLE_RANGES: dict[str, tuple[float, float, str]] = {
     "g/L": (0.0, 1e3, "serum proteins up to 1000 g/L"),
     "1/day/(IU/mL)": (0.0, 1e3, "consumption per titre"),
     "g/day": (0.0, 100.0, "proteinuria up to 100 g/day"),
+    "L/m**2": (0.01, 1e4, "distribution volumes per m² BSA"),
+    "L/m**2/day": (0.0, 1e5, "clearances per m² BSA"),
+    "mg/L": (0.0, 1e4, "drug concentrations up to 10 g/L"),
+    "mg/m**2": (0.0, 1e5, "drug amounts per m² BSA"),
 }
 _DEFAULT_RANGE = (0.0, 1e6, "non-negative")
 
