@@ -21,10 +21,10 @@ __all__ = ["WHY_VARIABLES", "render_why"]
 
 #: Panel variables, their axis labels and whether the axis is logarithmic.
 WHY_VARIABLES: tuple[tuple[str, str, bool], ...] = (
-    ("b_cells_blood", "blood B cells (cells/µL)", True),
-    ("b_cells_tissue", "lymphoid-tissue B cells (fraction of baseline)", True),
-    ("b_cells_marrow", "marrow B precursors (fraction of baseline)", True),
-    ("autoreactive_b_tissue", "autoreactive tissue B cells (cells/µL)", True),
+    ("b_cells_blood", "blood B (cells/µL)", True),
+    ("b_cells_tissue", "tissue B (× baseline)", True),
+    ("b_cells_marrow", "marrow B precursors (× baseline)", True),
+    ("autoreactive_b_tissue", "autoreactive tissue B (cells/µL)", True),
     ("anti_dsdna", "anti-dsDNA (IU/mL)", True),
 )
 #: Floor of the log axes (values below are drawn at the floor).
