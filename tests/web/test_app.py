@@ -91,6 +91,13 @@ def test_a_post_from_another_origin_or_too_big_is_refused(client) -> None:
                     headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 413
 
+    def stream():
+        yield b"action=run"
+
+    r = client.post("/trial", content=stream(),
+                    headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 411
+
 
 def test_the_trial_form_is_the_example_and_a_run_gives_its_results(client) -> None:
     fields = _form_of(client, "/trial?example=erlangen_replication")

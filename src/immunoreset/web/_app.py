@@ -382,6 +382,8 @@ def create_app(options: ServeOptions | None = None) -> Starlette:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return PlainTextResponse("request body too large", status_code=413)
+        if request.method == "POST" and length is None:  # a streamed body of unknown size
+            return PlainTextResponse("a POST needs a Content-Length", status_code=411)
         if request.method == "POST" and not _same_origin(request, hosts):
             return PlainTextResponse("cross-origin request refused", status_code=403)
         client = request.cookies.get(CLIENT_COOKIE, "")
