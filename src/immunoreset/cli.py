@@ -21,7 +21,7 @@ from immunoreset.errors import InputError, RunAdjustedWarning, SpecDeprecationWa
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters", "model",
-                            "schema")
+                            "schema", "serve")
 
 
 class _Parser(argparse.ArgumentParser):

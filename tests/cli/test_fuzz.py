@@ -212,6 +212,11 @@ CASES: list[Case] = [
     ("parameters-malformed", ["parameters", "--file", "{d}/p.toml"], {"p.toml": "[x\n"}),
     ("parameters-status-bogus", ["parameters", "--status", "bogus"], {}),
     ("schema-kind-bogus", ["schema", "--kind", "bogus"], {}),
+    # -- serve (refused before anything listens) ----------------------------------------------
+    ("serve-port-0", ["serve", "--port", "0"], {}),
+    ("serve-port-text", ["serve", "--port", "web"], {}),
+    ("serve-host-name", ["serve", "--host", "example.org"], {}),
+    ("serve-runs-file", ["serve", "--runs", "{d}/f"], {"f": "x"}),
     # -- model ------------------------------------------------------------------------------
     ("model-show-format-bogus", ["model", "show", "--format", "bogus"], {}),
     ("model-no-verb", ["model"], {}),
@@ -358,6 +363,10 @@ EXPECT: dict[str, str] = {
     'parameters-malformed': "--file: malformed TOML in p.toml (Expected ']' a",
     'parameters-status-bogus': "argument --status: invalid choice: 'bogus' (choo",
     'schema-kind-bogus': "argument --kind: invalid choice: 'bogus' (choose",
+    'serve-port-0': "--port: got 0, expected an integer 1-65535",
+    'serve-port-text': "argument --port: invalid int value: 'web'",
+    'serve-host-name': "--host: got 'example.org', expected an IP address of this machine",
+    'serve-runs-file': "--runs: ",
     'model-show-format-bogus': "argument --format: invalid choice: 'bogus'",
     'model-no-verb': "the following arguments are required: verb",
     'model-export-no-study': "give a study CONFIG or --scenario, not both or neither",

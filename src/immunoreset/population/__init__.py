@@ -1,5 +1,5 @@
 """Virtual populations: covariates, correlated parameter variability, organ profiles,
-inclusion criteria, flare triggers."""
+inclusion criteria, flare triggers, and the virtual patients similar to a real one."""
 
 from immunoreset.population._cohort import Cohort, CohortSpec, erlangen_patients, sample_cohort
 from immunoreset.population._criteria import InclusionCriteria
@@ -9,6 +9,12 @@ from immunoreset.population._profile import (
     INVOLVEMENT_DESCRIPTORS,
     NAMED_PROFILES,
     InvolvementProfile,
+)
+from immunoreset.population._similar import (
+    PatientProfile,
+    SimilarPatients,
+    baseline_readouts,
+    similar_patients,
 )
 from immunoreset.population._variability import Correlation, Variability
 
@@ -22,8 +28,12 @@ __all__ = [
     "Correlation",
     "InclusionCriteria",
     "InvolvementProfile",
+    "PatientProfile",
+    "SimilarPatients",
     "Variability",
+    "baseline_readouts",
     "check_inclusion_satisfiable",
     "erlangen_patients",
     "sample_cohort",
+    "similar_patients",
 ]
