@@ -110,8 +110,9 @@ def convert_unit(value: float, unit: str, target: str) -> float | None:
         return value
     ureg = unit_registry()
     try:
-        q = ureg.Quantity(value, ureg.parse_units(_pint_text(unit)))
-        return float(q.to(ureg.parse_units(_pint_text(target))).magnitude)
+        # parse_expression takes scaled units ("10^3 cells/mL"), parse_units does not.
+        ratio = ureg.parse_expression(_pint_text(unit)) / ureg.parse_expression(_pint_text(target))
+        return float(value * ratio.to("dimensionless").magnitude)
     except Exception:  # pint raises several error types (parse, dimensionality)
         return None
 
