@@ -31,6 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--population", action="store_true",
                    help="estimate typical values, variability and error magnitudes first "
                    "(iterative two-stage), then the individual fits under them")
+    p.add_argument("--population-iterations", type=int, default=30,
+                   help="most iterations of the population fit (default 30; each refits every patient)")
     p.add_argument("--draws", type=int, default=20,
                    help="posterior draws per patient written to fitted.parquet (default 20)")
     p.add_argument("--draws-method", choices=("laplace", "mcmc"), default="laplace",
@@ -66,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.error:
         raise InputError("--error: missing, expected an error model (e.g. --error proportional:0.2)")
     options = FitOptions(population=args.population, n_draws=args.draws,
-                         draws=args.draws_method, seed=args.seed, mcmc_steps=args.mcmc_steps)
+                         draws=args.draws_method, seed=args.seed, mcmc_steps=args.mcmc_steps,
+                         max_iterations=args.population_iterations)
     problem = load_fit_problem(args.data, params=args.params, errors=args.error, study=args.study,
                                arm=args.arm, covariates=args.covariates, dosing=args.dosing,
                                m3=not args.no_m3)
