@@ -72,6 +72,8 @@ Case = tuple[str, list[str], dict[str, str | bytes]]
 _SIM = ["simulate", "{d}/c.toml", "--out", "{out}"]
 _EXP = ["model", "export", "--format", "sbml", "--out", "{out}.xml"]
 _TRI = ["trial", "{d}/s.toml", "--out", "{out}"]
+_FIT = ["fit", "{d}/o.csv", "--params", "car_t_antigen_expansion_rate", "--error",
+        "proportional:0.2", "--out", "{out}"]
 
 CASES: list[Case] = [
     # -- simulate: files ------------------------------------------------------------------
@@ -231,6 +233,13 @@ CASES: list[Case] = [
     ("model-export-format-bogus", ["model", "export", "--format", "petab", "--out", "{out}.xml", "--scenario", "mackensen2022", "--arm", "car_t", "--patient", "vp0000001"], {}),
     ("sim-module-missing", _SIM, {"c.toml": STUDY.replace("[schedule]", '[model]\nmodules = ["nope.py"]\n[schedule]')}),
     ("sim-module-no-declaration", _SIM, {"c.toml": STUDY.replace("[schedule]", '[model]\nmodules = ["m.py"]\n[schedule]'), "m.py": "X = 1\n"}),
+    # -- fit, sensitivity, petab --------------------------------------------------------------
+    ("fit-missing-data", _FIT, {}),
+    ("fit-bad-day", _FIT, {"o.csv": "patient_id,day,observable,value,unit\na,x,b_cells_blood,1,cells/uL\n"}),
+    ("fit-no-error", ["fit", "{d}/o.csv", "--params", "car_t_antigen_expansion_rate", "--out", "{out}"], {}),
+    ("sensitivity-missing", ["sensitivity", "{d}/s.toml", "--out", "{out}"], {}),
+    ("sensitivity-no-table", ["sensitivity", "{d}/s.toml", "--out", "{out}"], {"s.toml": "x = 1\n"}),
+    ("petab-missing-data", ["petab", "{d}/o.csv", "--params", "car_t_antigen_expansion_rate", "--error", "proportional:0.2", "--out", "{out}"], {}),
     ("no-command", [], {}),
     ("unknown-command", ["bogus"], {}),
 ]
@@ -362,6 +371,12 @@ EXPECT: dict[str, str] = {
     'parameters-non-utf8': '--file: p.toml is not UTF-8 text (byte 0xfc at o',
     'parameters-malformed': "--file: malformed TOML in p.toml (Expected ']' a",
     'parameters-status-bogus': "argument --status: invalid choice: 'bogus' (choo",
+    'fit-missing-data': "observations: '",
+    'fit-bad-day': "o.csv line 2, column 'day': got 'x', expected a number",
+    'fit-no-error': "--error: missing, expected an error model",
+    'sensitivity-missing': "SPEC: '",
+    'sensitivity-no-table': "s.toml: missing the [sensitivity] table",
+    'petab-missing-data': "observations: '",
     'schema-kind-bogus': "argument --kind: invalid choice: 'bogus' (choose",
     'serve-port-0': "--port: got 0, expected an integer 1-65535",
     'serve-port-text': "argument --port: invalid int value: 'web'",

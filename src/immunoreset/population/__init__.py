@@ -3,6 +3,7 @@ inclusion criteria, flare triggers, and the virtual patients similar to a real o
 
 from immunoreset.population._cohort import Cohort, CohortSpec, erlangen_patients, sample_cohort
 from immunoreset.population._criteria import InclusionCriteria
+from immunoreset.population._fixed import GivenPatients, given_cohort
 from immunoreset.population._pilot import PILOT_PATIENTS, check_inclusion_satisfiable
 from immunoreset.population._profile import (
     ERLANGEN_INVOLVEMENT,
@@ -26,6 +27,7 @@ __all__ = [
     "Cohort",
     "CohortSpec",
     "Correlation",
+    "GivenPatients",
     "InclusionCriteria",
     "InvolvementProfile",
     "PatientProfile",
@@ -34,6 +36,7 @@ __all__ = [
     "baseline_readouts",
     "check_inclusion_satisfiable",
     "erlangen_patients",
+    "given_cohort",
     "sample_cohort",
     "similar_patients",
 ]
