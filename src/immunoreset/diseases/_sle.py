@@ -82,6 +82,7 @@ def observables(y: np.ndarray, params: np.ndarray, *,
                                    where=b_blood > 0)
     b_tissue = st("naive_b_tissue") + st("autoreactive_b_tissue")
     b_tissue /= b_tissue[:, :1].copy()  # fraction of the first output day (baseline)
+    b_marrow = st("b_precursors") / st("b_precursors")[:, :1]
     inflammation = st("inflammation")
     pga = params[:, None, model.parameter_index["pga_scale"]] * inflammation
     return {
@@ -89,6 +90,7 @@ def observables(y: np.ndarray, params: np.ndarray, *,
         "t_cells_blood": st("t_cells"),
         "b_cells_blood": b_blood,
         "b_cells_tissue": b_tissue,
+        "b_cells_marrow": b_marrow,
         "naive_b_fraction": naive_fraction,
         "autoreactive_b_tissue": st("autoreactive_b_tissue"),
         "anti_dsdna": st("anti_dsdna"),
@@ -105,7 +107,8 @@ def observables(y: np.ndarray, params: np.ndarray, *,
 
 UNITS: dict[str, str] = {
     "car_t_blood": "cells/uL", "t_cells_blood": "cells/uL", "b_cells_blood": "cells/uL",
-    "b_cells_tissue": "fraction of baseline", "naive_b_fraction": "fraction",
+    "b_cells_tissue": "fraction of baseline", "b_cells_marrow": "fraction of baseline",
+    "naive_b_fraction": "fraction",
     "autoreactive_b_tissue": "cells/uL", "anti_dsdna": "IU/mL",
     "vaccine_igg": "fraction of baseline", "total_igg": "g/L", "c3": "g/L", "c4": "g/L",
     "proteinuria_g_per_day": "g/day", "il6": "pg/mL", "inflammation": "fraction",

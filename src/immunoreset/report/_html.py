@@ -23,6 +23,7 @@ from immunoreset.report._style import arm_display, arm_label, format_number, ord
 from immunoreset.report._summary import check_trajectories, summarise_time_courses
 from immunoreset.report._tables import key_results_table, landmark_table, patient_summary_table
 from immunoreset.report._variables import GROUPS, VARIABLES, variable_info
+from immunoreset.report._why import render_why
 
 __all__ = ["write_report"]
 
@@ -143,6 +144,9 @@ def _write_report(
             _section("calibration", "Calibration against published data", _calibration(calibration))
         )
     parts.append(_section("time-courses", "Time courses", _figures_html(figures)))
+    why = render_why(trajectories)
+    if why:
+        parts.append(_section("why", "Why patients remit", _figures_html(why)))
     parts.append(
         _section(
             "landmarks",

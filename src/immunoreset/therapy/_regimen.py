@@ -156,7 +156,7 @@ class Regimen:
         events: list[tuple[float, int, float]] = []
         for dose in self.lymphodepletion.doses:
             events.append((dose.day, state_index[dose.state], dose.amount_mg_per_m2))
-        if self.car_t is not None:
+        if self.car_t is not None and self.car_t.cells(weight_kg) > 0:  # 0 cells: no event
             cells_per_ul = self.car_t.cells(weight_kg) / (car_t_distribution_volume_l * 1e6)
             events.append((self.car_t.day, state_index["car_t_effector"], cells_per_ul))
         for i, d in enumerate(self.doses):
