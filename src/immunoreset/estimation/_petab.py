@@ -85,7 +85,7 @@ def export_petab(problem: FitProblem, out: str | Path) -> Path:
     """Write the PEtab problem of ``problem`` into folder ``out``; returns the YAML path."""
     import libsbml
 
-    from immunoreset.model._sbml import to_sbml
+    from immunoreset.model._sbml import add_time_event, to_sbml
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,13 +108,7 @@ def export_petab(problem: FitProblem, out: str | Path) -> Path:
         par.setValue(0.0)
         par.setConstant(True)
         par.setUnits(m.getParameter(model.state_names[index]).getUnits())
-        ev = m.createEvent()
-        ev.setId(f"dose_event_{k}")
-        ev.setUseValuesFromTriggerTime(True)
-        trig = ev.createTrigger()
-        trig.setInitialValue(True)
-        trig.setPersistent(True)
-        trig.setMath(libsbml.parseL3Formula(f"time >= {day + offset!r}"))
+        ev = add_time_event(libsbml, m, f"dose_event_{k}", day + offset)
         ea = ev.createEventAssignment()
         state = model.state_names[index]
         ea.setVariable(state)
