@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,12 +90,10 @@ def fit_curves(result: FitResult, *, points: int = CURVE_POINTS) -> pd.DataFrame
 
 
 def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
+    """Base64 PNG of ``fig`` (drawn on a plain Figure: no pyplot or backend state)."""
+    from immunoreset.report._plots import figure_png
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
+    return base64.b64encode(figure_png(fig, tight=True)).decode()
 
 
 def _log_scale(values: np.ndarray) -> bool:
@@ -107,18 +104,15 @@ def _log_scale(values: np.ndarray) -> bool:
 def plot_individual_fits(res: pd.DataFrame, curves: pd.DataFrame,
                          units: Mapping[str, str]) -> list[tuple[str, str]]:
     """One figure per observable: a panel per patient with data and fitted curve."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     out = []
     for name in sorted(res["observable"].unique()):
         pids = list(dict.fromkeys(res.loc[res["observable"] == name, "patient_id"]))
         ncol = min(4, len(pids))
         nrow = -(-len(pids) // ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False,
-                                 sharex=True)
+        fig = Figure(figsize=(3.2 * ncol, 2.6 * nrow))
+        axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True)
         for ax, pid in zip(axes.ravel(), pids, strict=False):
             c = curves[(curves["patient_id"] == pid) & (curves["observable"] == name)]
             d = res[(res["patient_id"] == pid) & (res["observable"] == name)]
@@ -147,13 +141,11 @@ def plot_individual_fits(res: pd.DataFrame, curves: pd.DataFrame,
 
 def plot_goodness_of_fit(res: pd.DataFrame, units: Mapping[str, str]) -> list[tuple[str, str]]:
     """Observed vs predicted, and IWRES against time, per observable."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     names = sorted(res["observable"].unique())
-    fig, axes = plt.subplots(2, len(names), figsize=(3.6 * len(names), 6.4), squeeze=False)
+    fig = Figure(figsize=(3.6 * len(names), 6.4))
+    axes = fig.subplots(2, len(names), squeeze=False)
     for j, name in enumerate(names):
         d = res[(res["observable"] == name) & ~res["blq"]]
         ax = axes[0, j]
@@ -181,13 +173,11 @@ def plot_goodness_of_fit(res: pd.DataFrame, units: Mapping[str, str]) -> list[tu
 
 def plot_estimates(result: FitResult) -> list[tuple[str, str]]:
     """Each parameter's individual estimates (with 95% intervals) against the prior."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     k = len(result.prior.names)
-    fig, axes = plt.subplots(1, k, figsize=(3.8 * k, 0.35 * len(result.fits) + 1.8), squeeze=False)
+    fig = Figure(figsize=(3.8 * k, 0.35 * len(result.fits) + 1.8))
+    axes = fig.subplots(1, k, squeeze=False)
     shrink = result.shrinkage()
     for j, name in enumerate(result.prior.names):
         ax = axes[0, j]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import sys
 import time
 from dataclasses import asdict, replace
@@ -116,16 +115,16 @@ def evaluate_endpoints(spec: SensitivitySpec, x: np.ndarray, *, progress: bool =
 
 
 def _plot(indices: pd.DataFrame, method: str) -> list[tuple[str, str]]:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from immunoreset.report._plots import figure_png
 
     figures = []
     keys = ("S1", "ST") if method == "sobol" else ("mu_star",)
     for endpoint, g in indices.groupby("endpoint", sort=False):
         names = list(dict.fromkeys(g["parameter"]))
-        fig, ax = plt.subplots(figsize=(1.2 + 0.9 * len(names) * len(keys), 3.2))
+        fig = Figure(figsize=(1.2 + 0.9 * len(names) * len(keys), 3.2))
+        ax = fig.subplots()
         width = 0.8 / len(keys)
         for i, key in enumerate(keys):
             s = g[g["index"] == key].set_index("parameter").loc[names]
@@ -137,10 +136,7 @@ def _plot(indices: pd.DataFrame, method: str) -> list[tuple[str, str]]:
         ax.set_title(str(endpoint), fontsize=9)
         ax.axhline(0, color="k", lw=0.6)
         ax.legend(fontsize=7)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        figures.append((str(endpoint), base64.b64encode(buf.getvalue()).decode()))
+        figures.append((str(endpoint), base64.b64encode(figure_png(fig, tight=True)).decode()))
     return figures
 
 
