@@ -20,8 +20,8 @@ from typing import Any
 from immunoreset.errors import InputError, RunAdjustedWarning, SpecDeprecationWarning
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "parameters", "model",
-                            "schema")
+COMMANDS: tuple[str, ...] = ("reproduce", "simulate", "trial", "score", "fit", "sensitivity",
+                            "petab", "parameters", "model", "schema", "serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -72,6 +72,8 @@ Case = tuple[str, list[str], dict[str, str | bytes]]
 _SIM = ["simulate", "{d}/c.toml", "--out", "{out}"]
 _EXP = ["model", "export", "--format", "sbml", "--out", "{out}.xml"]
 _TRI = ["trial", "{d}/s.toml", "--out", "{out}"]
+_FIT = ["fit", "{d}/o.csv", "--params", "car_t_antigen_expansion_rate", "--error",
+        "proportional:0.2", "--out", "{out}"]
 
 CASES: list[Case] = [
     # -- simulate: files ------------------------------------------------------------------
@@ -212,6 +214,11 @@ CASES: list[Case] = [
     ("parameters-malformed", ["parameters", "--file", "{d}/p.toml"], {"p.toml": "[x\n"}),
     ("parameters-status-bogus", ["parameters", "--status", "bogus"], {}),
     ("schema-kind-bogus", ["schema", "--kind", "bogus"], {}),
+    # -- serve (refused before anything listens) ----------------------------------------------
+    ("serve-port-0", ["serve", "--port", "0"], {}),
+    ("serve-port-text", ["serve", "--port", "web"], {}),
+    ("serve-host-name", ["serve", "--host", "example.org"], {}),
+    ("serve-runs-file", ["serve", "--runs", "{d}/f"], {"f": "x"}),
     # -- model ------------------------------------------------------------------------------
     ("model-show-format-bogus", ["model", "show", "--format", "bogus"], {}),
     ("model-no-verb", ["model"], {}),
@@ -226,6 +233,13 @@ CASES: list[Case] = [
     ("model-export-format-bogus", ["model", "export", "--format", "petab", "--out", "{out}.xml", "--scenario", "mackensen2022", "--arm", "car_t", "--patient", "vp0000001"], {}),
     ("sim-module-missing", _SIM, {"c.toml": STUDY.replace("[schedule]", '[model]\nmodules = ["nope.py"]\n[schedule]')}),
     ("sim-module-no-declaration", _SIM, {"c.toml": STUDY.replace("[schedule]", '[model]\nmodules = ["m.py"]\n[schedule]'), "m.py": "X = 1\n"}),
+    # -- fit, sensitivity, petab --------------------------------------------------------------
+    ("fit-missing-data", _FIT, {}),
+    ("fit-bad-day", _FIT, {"o.csv": "patient_id,day,observable,value,unit\na,x,b_cells_blood,1,cells/uL\n"}),
+    ("fit-no-error", ["fit", "{d}/o.csv", "--params", "car_t_antigen_expansion_rate", "--out", "{out}"], {}),
+    ("sensitivity-missing", ["sensitivity", "{d}/s.toml", "--out", "{out}"], {}),
+    ("sensitivity-no-table", ["sensitivity", "{d}/s.toml", "--out", "{out}"], {"s.toml": "x = 1\n"}),
+    ("petab-missing-data", ["petab", "{d}/o.csv", "--params", "car_t_antigen_expansion_rate", "--error", "proportional:0.2", "--out", "{out}"], {}),
     ("no-command", [], {}),
     ("unknown-command", ["bogus"], {}),
 ]
@@ -357,7 +371,17 @@ EXPECT: dict[str, str] = {
     'parameters-non-utf8': '--file: p.toml is not UTF-8 text (byte 0xfc at o',
     'parameters-malformed': "--file: malformed TOML in p.toml (Expected ']' a",
     'parameters-status-bogus': "argument --status: invalid choice: 'bogus' (choo",
+    'fit-missing-data': "observations: '",
+    'fit-bad-day': "o.csv line 2, column 'day': got 'x', expected a number",
+    'fit-no-error': "--error: missing, expected an error model",
+    'sensitivity-missing': "SPEC: '",
+    'sensitivity-no-table': "s.toml: missing the [sensitivity] table",
+    'petab-missing-data': "observations: '",
     'schema-kind-bogus': "argument --kind: invalid choice: 'bogus' (choose",
+    'serve-port-0': "--port: got 0, expected an integer 1-65535",
+    'serve-port-text': "argument --port: invalid int value: 'web'",
+    'serve-host-name': "--host: got 'example.org', expected an IP address of this machine",
+    'serve-runs-file': "--runs: ",
     'model-show-format-bogus': "argument --format: invalid choice: 'bogus'",
     'model-no-verb': "the following arguments are required: verb",
     'model-export-no-study': "give a study CONFIG or --scenario, not both or neither",

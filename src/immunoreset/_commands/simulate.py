@@ -10,6 +10,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser("simulate", help="simulate the patients and arms of a config file, at any scale")
     p.add_argument("config", help="study configuration (TOML); format: `immunoreset schema --kind study`, examples in the source repository's examples/")
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty; a .work left by an earlier run needs --resume or --overwrite)")
+    p.add_argument("--patients", default=None,
+                   help="fitted patients (fitted.parquet of `immunoreset fit`) to simulate, with "
+                   "their posterior draws, instead of sampled virtual patients")
     p.add_argument("--n", type=int, default=None, help="virtual patients per arm (overrides run.n)")
     p.add_argument("--seed", type=int, default=None, help="random seed (overrides run.seed)")
     p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1: threads in this process)")
@@ -25,12 +28,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     from immunoreset.simulation import RunOptions, load_study_config, run_study
 
-    spec, config, options = load_study_config(args.config, n=args.n, seed=args.seed)
+    patients = None
+    if args.patients is not None:
+        from immunoreset.estimation import read_fitted
+        from immunoreset.population import GivenPatients
+
+        fitted = read_fitted(args.patients)
+        t = fitted.table
+        patients = GivenPatients(fitted.ids, fitted.parameters,
+                                 t[list(fitted.parameters)].to_numpy("float64"),
+                                 tuple(t["sex"].astype(str)), t["age"].to_numpy("float64"),
+                                 t["height_cm"].to_numpy("float64"),
+                                 t["weight_kg"].to_numpy("float64"), source=f"--patients {fitted.source}")
+    spec, config, options = load_study_config(args.config, n=args.n, seed=args.seed,
+                                              patients=patients)
+    if patients is not None:
+        from immunoreset.errors import InputError
+
+        for name in fitted.parameters:
+            if spec.parameters[name].unit != fitted.units[name]:
+                raise InputError(f"--patients {fitted.source}: parameter {name} is in "
+                                 f"{fitted.units[name]!r}, the study's model expects "
+                                 f"{spec.parameters[name].unit!r}")
+        config["run"]["patients"] = args.patients
     options = RunOptions(chunk_size=options.chunk_size if args.chunk_size is None else args.chunk_size,
                          workers=args.workers, scheduler=args.scheduler, resume=args.resume,
                          overwrite=args.overwrite, save=args.save or options.save)
     command = " ".join(["immunoreset simulate", args.config, "--out", args.out]
                        + ([f"--n {args.n}"] if args.n is not None else [])
+                       + ([f"--patients {args.patients}"] if args.patients else [])
                        + ([f"--seed {args.seed}"] if args.seed is not None else [])
                        + [f"--workers {options.workers}", f"--chunk-size {options.chunk_size}",
                           f"--save {options.save}"]

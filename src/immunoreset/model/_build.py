@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from immunoreset.errors import InputError
+from immunoreset.model._cache import user_cache_dir
 from immunoreset.model._parameters import ParameterSpec
 
 __all__ = ["CompiledModel", "ModelSpec", "build_model", "cache_folder"]
@@ -145,8 +146,7 @@ def cache_folder() -> Path:
     env = os.environ.get("IMMUNORESET_CACHE_DIR")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "immunoreset" / "models"
+    return user_cache_dir() / "models"
 
 
 @dataclass(frozen=True)

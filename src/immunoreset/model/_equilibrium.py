@@ -17,7 +17,8 @@ once close. Each model declares two starts per state: ``start`` (the basin of th
 untreated patient, e.g. active disease) and ``rest`` (the other basin). A patient *has*
 the ``start`` attractor when both searches converge, to different equilibria, and the
 ``start`` equilibrium is stable (every Jacobian eigenvalue with a negative real part) and
-non-negative. For the SLE model this is "an inflamed attractor exists" (the disease-free
+non-negative (a model that declares no ``rest`` anywhere has one basin, and its patient
+has the attractor when the search converges to a stable, non-negative state). For the SLE model this is "an inflamed attractor exists" (the disease-free
 equilibrium always does: its immune-complex loop is off).
 """
 
@@ -126,8 +127,12 @@ def equilibrium(model: CompiledModel, params: np.ndarray, *,
     p = np.array(params, dtype=np.float64, copy=True, order="C")
     if p.ndim != 2 or p.shape[1] != model.n_parameters:
         raise ValueError(f"params: expected shape (n, {model.n_parameters}), got {p.shape}")
-    y_start, ok_start = _ptc(model, model.start_states(p, "start"), p, settings)
-    y_rest, ok_rest = _ptc(model, model.start_states(p, "rest"), p, settings)
+    start, rest = model.start_states(p, "start"), model.start_states(p, "rest")
+    # A model that declares no other basin (every state's ``rest`` is its ``start``) has
+    # one attractor: the "distinct from the other basin" test does not apply to it.
+    one_basin = np.array_equal(start, rest)
+    y_start, ok_start = _ptc(model, start, p, settings)
+    y_rest, ok_rest = (y_start, ok_start) if one_basin else _ptc(model, rest, p, settings)
     gen = model.generated
     y_start[np.abs(y_start) < settings.negative_atol] = 0.0
     finite = np.all(np.isfinite(y_start), axis=1)
@@ -135,7 +140,7 @@ def equilibrium(model: CompiledModel, params: np.ndarray, *,
     scale = np.abs(y_start) + np.abs(y_rest) + settings.scale_floor
     distinct = np.any(np.abs(y_start - y_rest) > settings.distinct_rtol * scale, axis=1)
     nonneg = np.all(y_start >= -settings.negative_atol, axis=1)
-    found = ok_start & ok_rest & finite & distinct & nonneg
+    found = ok_start & ok_rest & finite & (distinct | one_basin) & nonneg
     idx = np.flatnonzero(found)
     if idx.size:
         jac = np.empty((idx.size, model.n_states, model.n_states))

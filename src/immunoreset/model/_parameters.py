@@ -24,6 +24,7 @@ File format (one ``[[parameter]]`` table per parameter)::
 
 from __future__ import annotations
 
+import hashlib
 import math
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ import pint
 import tomli_w
 
 from immunoreset.errors import InputError
+from immunoreset.model._cache import user_cache_dir
 
 __all__ = [
     "STATUSES",
@@ -58,9 +60,14 @@ STATUSES: tuple[str, ...] = ("literature", "calibrated", "assumed")
 @lru_cache(maxsize=1)
 def unit_registry() -> pint.UnitRegistry:
     """The package's pint unit registry, with the cell counts and clinical units we use."""
-    # cache_folder=":auto:": pint keeps its parsed definition files in the user cache
-    # directory, so a new process builds the registry in ~40 ms instead of ~400 ms.
-    ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=":auto:")
+    # pint keeps its parsed definition files in a cache folder, so a new process builds the
+    # registry in ~40 ms instead of ~400 ms. One folder per pint installation: pint's shared
+    # ":auto:" folder keys its entries by content, and an entry written by another
+    # environment names that environment's definition files, so deleting that environment
+    # broke every other one with the same pint version (FileNotFoundError on import).
+    install = hashlib.sha256(str(Path(pint.__file__).resolve().parent).encode()).hexdigest()
+    folder = user_cache_dir() / "pint" / f"{pint.__version__}-{install[:16]}"
+    ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=folder)
     ureg.define("cell = [cell_count] = cells")
     ureg.define("IU = [international_unit]")
     ureg.define("fraction = [] = dimensionless_fraction")

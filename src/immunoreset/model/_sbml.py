@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -165,13 +166,7 @@ def to_sbml(model: CompiledModel, params: np.ndarray, y0: np.ndarray,
     for day, index, amount in events:
         by_time[float(day)][int(index)] += float(amount)
     for k, (day, jumps) in enumerate(sorted(by_time.items())):
-        ev = m.createEvent()
-        ev.setId(f"jump_{k}")
-        ev.setUseValuesFromTriggerTime(True)
-        trig = ev.createTrigger()
-        trig.setInitialValue(True)
-        trig.setPersistent(True)
-        trig.setMath(libsbml.parseL3Formula(f"time >= {day!r}"))
+        ev = add_time_event(libsbml, m, f"jump_{k}", day)
         for index, amount in sorted(jumps.items()):
             name = model.state_names[index]
             ea = ev.createEventAssignment()
@@ -185,3 +180,17 @@ def to_sbml(model: CompiledModel, params: np.ndarray, y0: np.ndarray,
         if err.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
             raise RuntimeError(f"SBML export: invalid document: {err.getMessage()}")
     return text
+
+
+def add_time_event(libsbml: Any, m: Any, event_id: str, day: float) -> Any:
+    """A persistent SBML event ``event_id`` firing once at ``time >= day`` (already true at
+    the start counts: initialValue = True), values taken at trigger time; returns it for
+    its event assignments."""
+    ev = m.createEvent()
+    ev.setId(event_id)
+    ev.setUseValuesFromTriggerTime(True)
+    trig = ev.createTrigger()
+    trig.setInitialValue(True)
+    trig.setPersistent(True)
+    trig.setMath(libsbml.parseL3Formula(f"time >= {day!r}"))
+    return ev

@@ -10,6 +10,7 @@
 from immunoreset.report._html import write_report
 from immunoreset.report._markers import MACKENSEN2022, MACKENSEN2022_MARKERS, Marker
 from immunoreset.report._plots import RenderedFigure, plot_time_course, render_time_course
+from immunoreset.report._style import arm_display
 from immunoreset.report._summary import (
     B_CELL_DETECTION_LIMIT,
     LANDMARK_DAYS,
@@ -32,6 +33,7 @@ __all__ = [
     "Marker",
     "RenderedFigure",
     "VariableInfo",
+    "arm_display",
     "b_cell_reappearance",
     "car_t_peak",
     "key_results_table",

@@ -240,10 +240,10 @@ def _draw_marker(ax: Axes, marker: Marker, *, scale: float, floor: float | None)
         )
 
 
-def figure_png(fig: Figure) -> bytes:
-    """Encode ``fig`` as PNG bytes."""
+def figure_png(fig: Figure, *, tight: bool = False) -> bytes:
+    """Encode ``fig`` as PNG bytes (``tight``: cropped to the drawn area)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight" if tight else None)
     return buffer.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""One chunk of a study: draw its patients, solve every arm, keep what is saved.
+"""One chunk of a study: draw (or take the given) patients, solve every arm, keep what is saved.
 
 A chunk is a pure function of (study spec, chunk id): the named-patient chunk
 ``"erlangen"`` or virtual patients ``id·size … id·size + size − 1``. It runs the same in
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from immunoreset.model import build_model
-from immunoreset.population import erlangen_patients, sample_cohort
+from immunoreset.population import erlangen_patients, given_cohort, sample_cohort
 from immunoreset.simulation._arm import READOUT_SCORE_DAYS, patient_readouts, simulate_arm
 from immunoreset.simulation._spec import SAVE_MODES, TRAJECTORY_VARIABLES, StudySpec
 
@@ -45,6 +45,11 @@ def solve_chunk(spec: StudySpec, chunk: str, *, chunk_size: int, save: str) -> C
     model = build_model(spec.model)
     if chunk == NAMED_CHUNK:
         cohort = erlangen_patients(spec.parameters, seed=spec.seed, spec=spec.cohort, model=model)
+    elif spec.patients is not None:
+        start = int(chunk) * chunk_size
+        stop = min(start + chunk_size, spec.n)
+        cohort = given_cohort(spec.patients.rows(start, stop), spec.parameters, seed=spec.seed,
+                              model=model, spec=spec.cohort, first_index=start)
     else:
         start = int(chunk) * chunk_size
         cohort = sample_cohort(min(chunk_size, spec.n - start), spec.parameters, seed=spec.seed,

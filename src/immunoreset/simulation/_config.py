@@ -49,6 +49,7 @@ from immunoreset.model import (
     extend_model,
     load_parameters,
 )
+from immunoreset.population import GivenPatients
 from immunoreset.simulation._arm import DEFAULT_SOLVER
 from immunoreset.simulation._spec import DEFAULT_VISIT_DAYS, StudySpec
 from immunoreset.simulation._study import RunOptions
@@ -92,16 +93,24 @@ def _override(flag: str, value: int | None, low: int, high: int) -> None:
 
 
 def load_study_config(path: str | Path, *, n: int | None = None, seed: int | None = None,
+                      patients: GivenPatients | None = None,
                       ) -> tuple[StudySpec, dict[str, Any], RunOptions]:
     """Parse and validate a study config; returns the spec, the config document (in the
     new form, with ``run.n`` and ``run.seed`` as run) and the run options it sets
-    (``save``, ``chunk_size``; the CLI may override them)."""
+    (``save``, ``chunk_size``; the CLI may override them). ``patients``: given patients
+    (fitted digital twins) simulated instead of sampled ones (``n`` is their number; no
+    named patients, no calibration criteria)."""
     p = Path(path)
     _override("--n", n, 0, MAX_PATIENTS)
     _override("--seed", seed, 0, MAX_SEED)
     doc, renames, note = upgrade_study_document(read_toml(p, "CONFIG"))
     table = validate(StudyTable, doc, root="config", renames=renames)
     run = table.run
+    if patients is not None:
+        if n is not None:
+            raise InputError("--n: given with --patients, expected only --patients (the study "
+                             "simulates every given patient)")
+        n = len(patients)
     if n is None:
         if run.n is None:
             raise InputError("run.n: missing field (expected the number of virtual patients per "
@@ -144,10 +153,12 @@ def load_study_config(path: str | Path, *, n: int | None = None, seed: int | Non
     cohort = table.population.build()
     solver = table.solver.build(DEFAULT_SOLVER)
     spec = StudySpec(title=run.title or p.stem, parameters=parameters, arms=arms, n=n, seed=seed,
-                     include_erlangen=run.include_erlangen, cohort=cohort, days=days,
+                     include_erlangen=run.include_erlangen and patients is None, cohort=cohort,
+                     days=days, patients=patients,
                      solver=solver, visit_days=visits,
                      # the calibration criteria read days -7 to 730 of both arms
                      evaluate_targets=(set(arms) >= {"car_t", "untreated"} and n > 0
+                                       and patients is None
                                        and first <= -7 and last >= 730),
                      labels=labels, model=model)
     doc.setdefault("run", {}).update(n=n, seed=seed)

@@ -10,7 +10,7 @@ import numpy as np
 from immunoreset.engine import SolverSettings
 from immunoreset.errors import InputError
 from immunoreset.model import SLE_CD19_CART, ModelSpec, ParameterSet
-from immunoreset.population import CohortSpec
+from immunoreset.population import CohortSpec, GivenPatients
 from immunoreset.report import Marker
 from immunoreset.simulation._arm import DEFAULT_DAYS, DEFAULT_SOLVER
 from immunoreset.therapy import Regimen
@@ -56,6 +56,8 @@ class StudySpec:
     labels: Mapping[str, str] = field(default_factory=dict)
     #: The composed model (its modules and parameter specs); ``parameters`` must match it.
     model: ModelSpec = SLE_CD19_CART
+    #: Given patients (fitted digital twins) simulated instead of sampled virtual patients.
+    patients: GivenPatients | None = None
 
     def __post_init__(self) -> None:
         self.model.check_parameters(tuple(self.parameters))
@@ -65,6 +67,9 @@ class StudySpec:
             raise InputError("n: got 0 and no named patients; nothing to simulate")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise InputError(f"seed: got {self.seed!r}, expected an integer >= 0")
+        if self.patients is not None and (self.n != len(self.patients) or self.include_erlangen):
+            raise InputError(f"patients: {len(self.patients)} given patients, expected n = "
+                             f"{len(self.patients)} and no named patients (got n = {self.n})")
         if not self.arms:
             raise InputError("arms: expected at least one arm")
         unknown = sorted(set(self.labels) - set(self.arms))

@@ -116,7 +116,9 @@ def _fingerprint(spec: StudySpec, options: RunOptions) -> str:
            "arms": {a: repr(r) for a, r in spec.arms.items()}, "cohort": repr(spec.cohort),
            "days": [float(spec.days[0]), float(spec.days[-1]), int(spec.days.size)],
            "visit_days": list(spec.visit_days), "solver": repr(spec.solver),
-           "chunk_size": options.chunk_size, "save": options.save}
+           "chunk_size": options.chunk_size, "save": options.save,
+           "patients": None if spec.patients is None else [
+               list(spec.patients.ids), list(spec.patients.names), spec.patients.values.tolist()]}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -247,7 +249,7 @@ def run_study(out: str | Path, spec: StudySpec, *, command: str, config: Mapping
     workers = check_study_resources(spec, out, chunk_size=options.chunk_size, save=options.save,
                                     workers=options.workers, local=options.scheduler is None)
     options = replace(options, workers=workers)
-    if spec.n:
+    if spec.n and spec.patients is None:
         check_inclusion_satisfiable(spec.parameters, spec.cohort, seed=spec.seed,
                                     model=build_model(spec.model))
     client = _connect(options.scheduler)
@@ -360,7 +362,10 @@ def _report_trajectories(run_dir: RunDirectory, spec: StudySpec, options: RunOpt
                              "day": pd.Series(dtype=int), "variable": pd.Series(dtype=str),
                              "value": pd.Series(dtype=float), "unit": pd.Series(dtype=str)})
     ids = [f"erlangen_{pid}" for pid in NAMED_PROFILES] if spec.include_erlangen else []
-    ids += [f"vp{i:07d}" for i in range(min(spec.n, REPORT_PATIENTS))]
+    if spec.patients is not None:
+        ids += list(spec.patients.ids[:REPORT_PATIENTS])
+    else:
+        ids += [f"vp{i:07d}" for i in range(min(spec.n, REPORT_PATIENTS))]
     traj = read_trajectories(run_dir.path("trajectories.parquet"), patients=ids)
     return traj.assign(**{c: traj[c].astype(str) for c in ("patient_id", "arm", "variable", "unit")})
 

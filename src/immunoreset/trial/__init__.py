@@ -10,6 +10,8 @@ Kaplan–Meier curves, dose–response and replicate trials, and a self-containe
 - Statistics: :func:`clopper_pearson`, :func:`wilson`, :func:`newcombe_paired`,
   :func:`newcombe_unpaired`, :func:`kaplan_meier`, :func:`endpoint_table`,
   :func:`difference_table`, :func:`dose_response_table`, :func:`probability_of_success`.
+- Figures (matplotlib, no pyplot state): :func:`forest_figure`, :func:`kaplan_meier_figure`
+  and their captions, as drawn in the report.
 """
 
 from immunoreset.trial._analysis import (
@@ -37,6 +39,12 @@ from immunoreset.trial._intervals import (
     wilson,
 )
 from immunoreset.trial._replicates import load_posterior, probability_of_success
+from immunoreset.trial._report import (
+    forest_caption,
+    forest_figure,
+    kaplan_meier_caption,
+    kaplan_meier_figure,
+)
 from immunoreset.trial._run import TrialResult, run_trial, simulate_trial
 from immunoreset.trial._spec import (
     BACKGROUNDS,
@@ -75,8 +83,12 @@ __all__ = [
     "difference_table",
     "dose_response_table",
     "endpoint_table",
+    "forest_caption",
+    "forest_figure",
     "kaplan_meier",
+    "kaplan_meier_caption",
     "kaplan_meier_curves",
+    "kaplan_meier_figure",
     "load_posterior",
     "load_trial_spec",
     "mean_interval",

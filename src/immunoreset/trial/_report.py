@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from immunoreset.trial._run import TrialResult
 
-__all__ = ["format_cell", "render_report", "row_label"]
+__all__ = ["forest_caption", "forest_figure", "format_cell", "kaplan_meier_caption",
+           "kaplan_meier_figure", "render_report", "row_label"]
 
 #: Okabe–Ito palette (readable with colour-vision deficiency); the reference arm is grey.
 _PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -163,41 +164,59 @@ def _colours(result: TrialResult) -> dict[str, str]:
 
 # -- figures ------------------------------------------------------------------------------------
 
-def _km_figures(result: TrialResult, colours: dict[str, str]) -> list[str]:
+def kaplan_meier_figure(result: TrialResult, name: str,
+                        colours: dict[str, str] | None = None) -> Figure | None:
+    """The Kaplan–Meier plot of time-to-event endpoint ``name``: one step curve per arm
+    with its 95% pointwise band, n, events and median in the legend; ``None`` when
+    ``name`` is not a time-to-event endpoint of the trial."""
     from matplotlib.figure import Figure
 
-    out = []
     spec = result.spec
-    for name in spec.endpoints:
-        ep = ENDPOINTS[name]
-        if ep.kind != "time_to_event":
+    if name not in spec.endpoints or ENDPOINTS[name].kind != "time_to_event":
+        return None
+    colours = _colours(result) if colours is None else colours
+    ep = ENDPOINTS[name]
+    fig = Figure(figsize=(7.0, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for arm in spec.arms:
+        km = result.curves.get((name, arm.name))
+        if km is None or km.n == 0:
             continue
-        fig = Figure(figsize=(7.0, 4.2), layout="constrained")
-        ax = fig.add_subplot()
-        for arm in spec.arms:
-            km = result.curves.get((name, arm.name))
-            if km is None or km.n == 0:
-                continue
-            c = km.curve
-            t = np.append(c["time"].to_numpy(), spec.schedule.follow_up_days)
-            s = np.append(c["survival"].to_numpy(), c["survival"].iloc[-1])
-            lo = np.append(c["ci_low"].to_numpy(), c["ci_low"].iloc[-1])
-            hi = np.append(c["ci_high"].to_numpy(), c["ci_high"].iloc[-1])
-            med = "not reached" if math.isinf(km.median) else f"{km.median:.0f} d"
-            ax.step(t, s, where="post", color=colours[arm.name], lw=2,
-                    label=f"{arm.label} (n={km.n}, events {km.events}, median {med})")
-            ax.fill_between(t, lo, hi, step="post", color=colours[arm.name], alpha=0.15, lw=0)
-        ax.axhline(0.5, color="#999", lw=0.8, ls=":")
-        ax.set_xlim(0, spec.schedule.follow_up_days)
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel("days" + (" from infusion" if name == "time_to_b_cell_return" else
-                                " from onset"))
-        ax.set_ylabel("probability event-free")
-        ax.set_title(ep.label)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7.5, loc="best")
-        out.append(_figure(fig, f"Kaplan–Meier: {ep.label}. {ep.definition}. Shaded: 95% "
-                                "pointwise interval; patients not at risk are not counted.")
+        c = km.curve
+        t = np.append(c["time"].to_numpy(), spec.schedule.follow_up_days)
+        s = np.append(c["survival"].to_numpy(), c["survival"].iloc[-1])
+        lo = np.append(c["ci_low"].to_numpy(), c["ci_low"].iloc[-1])
+        hi = np.append(c["ci_high"].to_numpy(), c["ci_high"].iloc[-1])
+        med = "not reached" if math.isinf(km.median) else f"{km.median:.0f} d"
+        ax.step(t, s, where="post", color=colours[arm.name], lw=2,
+                label=f"{arm.label} (n={km.n}, events {km.events}, median {med})")
+        ax.fill_between(t, lo, hi, step="post", color=colours[arm.name], alpha=0.15, lw=0)
+    ax.axhline(0.5, color="#999", lw=0.8, ls=":")
+    ax.set_xlim(0, spec.schedule.follow_up_days)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("days" + (" from infusion" if name == "time_to_b_cell_return" else
+                            " from onset"))
+    ax.set_ylabel("probability event-free")
+    ax.set_title(ep.label)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7.5, loc="best")
+    return fig
+
+
+def kaplan_meier_caption(name: str) -> str:
+    """The caption under the Kaplan–Meier plot of ``name``."""
+    ep = ENDPOINTS[name]
+    return (f"Kaplan–Meier: {ep.label}. {ep.definition}. Shaded: 95% pointwise interval; "
+            "patients not at risk are not counted.")
+
+
+def _km_figures(result: TrialResult, colours: dict[str, str]) -> list[str]:
+    out = []
+    for name in result.spec.endpoints:
+        fig = kaplan_meier_figure(result, name, colours)
+        if fig is None:
+            continue
+        out.append(_figure(fig, kaplan_meier_caption(name))
                    + "<p><b>Number at risk</b></p>" + _table(number_at_risk(result, name)))
     return out
 
@@ -218,13 +237,17 @@ def number_at_risk(result: TrialResult, name: str, n_times: int = 5) -> pd.DataF
     return pd.DataFrame(rows)
 
 
-def _forest(result: TrialResult, colours: dict[str, str]) -> str:
+def forest_figure(result: TrialResult, colours: dict[str, str] | None = None) -> Figure | None:
+    """The forest plot of the differences in proportion to the reference arm (one row per
+    endpoint and visit, one marker per arm, 95% Newcombe intervals); ``None`` when the
+    trial has no proportion differences (a single arm)."""
     from matplotlib.figure import Figure
 
     d = result.differences
     d = d[d["endpoint"].map(lambda e: endpoint(e).kind == "proportion")]
     if d.empty:
-        return ""
+        return None
+    colours = _colours(result) if colours is None else colours
     keys = list(dict.fromkeys(zip(d["endpoint"], d["visit_day"], strict=True)))
     arms = list(dict.fromkeys(d["arm"]))
     fig = Figure(figsize=(8.0, 1.6 + 0.32 * len(keys)), layout="constrained")
@@ -248,9 +271,19 @@ def _forest(result: TrialResult, colours: dict[str, str]) -> str:
     ax.set_xlim(-1.05, 1.05)
     ax.set_xlabel(f"difference in proportion, arm − {result.spec.arm(result.spec.reference).label}")
     ax.legend(fontsize=7.5, loc="lower right")
+    return fig
+
+
+def forest_caption(result: TrialResult) -> str:
+    """The caption under the forest plot."""
     method = "paired" if result.spec.paired else "unpaired"
-    return _figure(fig, f"Forest plot: differences to the reference arm with 95% Newcombe "
-                        f"hybrid-score intervals ({method}).")
+    return (f"Forest plot: differences to the reference arm with 95% Newcombe hybrid-score "
+            f"intervals ({method}).")
+
+
+def _forest(result: TrialResult, colours: dict[str, str]) -> str:
+    fig = forest_figure(result, colours)
+    return "" if fig is None else _figure(fig, forest_caption(result))
 
 
 def _dose_response(result: TrialResult, colours: dict[str, str]) -> list[str]:

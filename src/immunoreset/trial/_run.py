@@ -13,7 +13,7 @@ import datetime as _dt
 import html
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,7 +279,24 @@ def km_curve_table(curves: Mapping[tuple[str, str], KaplanMeier]) -> pd.DataFram
     return pd.concat(frames, ignore_index=True).loc[:, cols]
 
 
-def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True) -> TrialResult:
+class _Progress:
+    """A tqdm bar that also tells ``on_progress(done, total)`` (arm-patients) of each update."""
+
+    def __init__(self, bar: Any, total: int, on_progress: Callable[[int, int], None] | None) -> None:
+        self._bar, self._total, self._on, self._done = bar, total, on_progress, 0
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+        self._done += n
+        if self._on is not None:
+            self._on(self._done, self._total)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True,
+              on_progress: Callable[[int, int], None] | None = None) -> TrialResult:
     """Run the virtual trial ``spec`` (a :class:`TrialSpec` or the path of its TOML file).
 
     Simulates every arm over ``spec.population.n_per_arm`` virtual patients (the same
@@ -289,6 +306,10 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True) -> TrialRe
     population-level parameters drawn from the calibration posterior, giving the probability
     of success of each criterion. Bad specs raise
     :class:`~immunoreset.errors.InputError` before anything is simulated.
+
+    ``progress`` draws a bar on a terminal; ``on_progress(done, total)`` is called with the
+    arm-patients solved so far and in all (replicates included) after every chunk of each
+    arm (a web page's progress bar; an exception it raises stops the run).
     """
     if not isinstance(spec, TrialSpec):
         spec = load_trial_spec(spec)
@@ -302,8 +323,8 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True) -> TrialRe
     n = spec.population.n_per_arm
     n_rep = spec.replicates.n_per_arm or n
     total = len(spec.arms) * (n + spec.replicates.n * n_rep)
-    bar = tqdm(total=total, unit="arm-patient", desc=f"trial {spec.name}",
-               disable=not (progress and sys.stderr.isatty()))
+    bar = _Progress(tqdm(total=total, unit="arm-patient", desc=f"trial {spec.name}",
+                         disable=not (progress and sys.stderr.isatty())), total, on_progress)
     patients = simulate_trial(spec, parameters, seed=spec.seed, n_per_arm=n, bar=bar)
     t_sim = time.perf_counter() - t0
     curves = kaplan_meier_curves(patients, spec)

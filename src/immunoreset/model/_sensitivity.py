@@ -1,0 +1,159 @@
+"""Derivatives of a composed model with respect to its parameters, generated from the same
+symbolic equations as its right-hand side (for forward sensitivities).
+
+For the forward sensitivity system of a patient (Hindmarsh & Serban, "CVODES", 2005;
+AMICI does the same from its symbolic model)
+
+    dS/dt = J(t, y, p) S + ∂f/∂p,     S = ∂y/∂p,
+
+the Jacobian ``J`` is the model's generated ``jac``; this module prints the other pieces
+with sympy, as numba functions of the engine's layout (``y`` states, ``p`` the full
+parameter vector, file parameters then derived values):
+
+* ``dfdp(t, y, p, D)``: ``D[i, j] = ∂f_i/∂p_j`` of the dynamics (derived values are
+  parameters there);
+* ``steady_dfdp(y, p, D)``: the same for the steady-state equations, in which each derived
+  value is replaced by its definition (:meth:`SymbolicModel.steady_state_derivatives`), so
+  ``∂y_ss/∂p = -(∂f_ss/∂y)⁻¹ ∂f_ss/∂p`` at the pre-treatment equilibrium;
+* ``derived_dy(y, p, D)``, ``derived_dp(y, p, D)``: the derivatives of each derived value
+  (a function of the steady state and the parameters) with respect to states and
+  parameters;
+* ``steady_jac(y, p, J)``: ``∂f_ss/∂y`` of one patient.
+
+The non-smooth functions differentiate as :mod:`immunoreset.model.declare` states (the
+same choice as the generated Jacobian). The source is cached beside the model's own
+generated file, keyed by the model's key and this file's bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from immunoreset.model._build import CompiledModel, _import_file, cache_folder
+
+__all__ = ["ParameterDerivatives", "parameter_derivatives"]
+
+_lock = threading.Lock()
+_loaded: dict[str, ParameterDerivatives] = {}
+
+
+@dataclass(frozen=True)
+class ParameterDerivatives:
+    """The generated parameter derivatives of ``model`` (see the module docstring)."""
+
+    model: CompiledModel
+    generated: ModuleType
+
+    def dfdp(self, t: float, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """``∂f/∂p`` ``(n_states, n_parameters)`` at one state."""
+        out = np.zeros((self.model.n_states, self.model.n_parameters))
+        self.generated.dfdp(t, y, p, out)
+        return out
+
+    def steady_state_sensitivity(self, y: np.ndarray, p: np.ndarray,
+                                 columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """At the equilibrium ``y`` of parameters ``p``: ``∂y_ss/∂p[columns]``
+        ``(n_states, k)`` and ``∂p_full/∂p[columns]`` ``(n_parameters, k)`` (the unit
+        columns, and the derived values' response in their slots). ``columns`` index file
+        parameters."""
+        m = self.model
+        n, n_par = m.n_states, m.n_parameters
+        a = np.zeros((n, n))
+        self.generated.steady_jac(y, p, a)
+        b = np.zeros((n, n_par))
+        self.generated.steady_dfdp(y, p, b)
+        rhs = b[:, columns]
+        try:
+            dy = -np.linalg.solve(a, rhs)
+        except np.linalg.LinAlgError:
+            dy = -np.linalg.lstsq(a, rhs, rcond=None)[0]
+        dp = np.zeros((n_par, columns.size))
+        dp[columns, np.arange(columns.size)] = 1.0
+        n_file = len(m.parameter_names)
+        n_der = len(m.derived_names)
+        if n_der:
+            d_y = np.zeros((n_der, n))
+            d_p = np.zeros((n_der, n_par))
+            self.generated.derived_dy(y, p, d_y)
+            self.generated.derived_dp(y, p, d_p)
+            dp[n_file:] = d_y @ dy + d_p[:, columns]
+        return dy, dp
+
+
+def _source(model: CompiledModel, key: str) -> str:
+    import sympy as sp
+
+    from immunoreset.model._codegen import _HEADER, _body, _function, _Names
+
+    sym = model.symbolic()
+    names = _Names(sym)
+    states = [sp.Symbol(s, real=True) for s in sym.state_names]
+    params = [sp.Symbol(s, real=True) for s in sym.vector_names]
+    n_file = len(sym.parameters)
+
+    def matrix(exprs: list[sp.Expr], wrt: list[sp.Symbol], target: str, signature: str,
+               doc: str, rows: int, cols: int) -> str:
+        entries, targets = [], []
+        for i, fi in enumerate(exprs):
+            free = fi.free_symbols
+            for j, s in enumerate(wrt):
+                if s in free:
+                    d = sp.diff(fi, s)
+                    if d != 0:
+                        entries.append(d)
+                        targets.append(f"{target}[{i}, {j}]")
+        zero = [f"for i in range({rows}):", f"    for j in range({cols}):",
+                f"        {target}[i, j] = 0.0"]
+        return _function(signature, doc, _body(entries, targets, names), zero)
+
+    n, n_par = len(states), len(params)
+    derived = [sym.substitute(d.value) for d in sym.derived]
+    helpers = _HEADER[_HEADER.index('@numba.njit(cache=True, inline="always")'):]
+    out = [f'"""Generated by immunoreset.model._sensitivity for model {sym.name} (key {key}).\n\n'
+           'Do not edit: a function of the model\'s modules and of the generator."""\n\n'
+           "import math\n\nimport numba\n\n" f"KEY = {key!r}\n\n\n", helpers]
+    out.append(matrix(list(sym.derivatives), params, "D", "dfdp(t, y, p, D)",
+                      "D[i, j] = d f_i / d p_j (per day).", n, n_par))
+    steady = list(sym.steady_state_derivatives())
+    out.append(matrix(steady, params[:n_file], "D", "steady_dfdp(y, p, D)",
+                      "D[i, j] = d f_ss_i / d p_j (derived values substituted).", n, n_par))
+    out.append(matrix(steady, states, "J", "steady_jac(y, p, J)",
+                      "J[i, j] = d f_ss_i / d y_j.", n, n))
+    out.append(matrix(derived, states, "D", "derived_dy(y, p, D)",
+                      "D[i, j] = d derived_i / d y_j.", len(derived), n))
+    out.append(matrix(derived, params[:n_file], "D", "derived_dp(y, p, D)",
+                      "D[i, j] = d derived_i / d p_j.", len(derived), n_par))
+    return "".join(out)
+
+
+def parameter_derivatives(model: CompiledModel) -> ParameterDerivatives:
+    """The generated parameter derivatives of ``model``, from the cache or generated once
+    (sympy differentiates the composed equations; about a second for the SLE model)."""
+    h = hashlib.sha256(model.key.encode())
+    h.update(Path(__file__).read_bytes())
+    key = h.hexdigest()
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+        folder = cache_folder()
+        path = folder / f"{model.name}_{key[:20]}_sensitivity.py"
+        if not path.is_file():
+            source = _source(model, key)
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(source)
+            os.replace(tmp, path)
+        generated: Any = _import_file(path, f"immunoreset_sensitivity_{model.name}_{key[:20]}")
+        result = ParameterDerivatives(model, generated)
+        _loaded[key] = result
+        return result
