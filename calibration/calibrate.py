@@ -67,6 +67,7 @@ def _fit_meta(args: argparse.Namespace, result) -> dict:  # type: ignore[no-unty
                        "calibration/calibrate.py, assumed values with reasons",
         "calibration_script": "calibration/calibrate.py",
         "calibration_arguments": f"--n {args.n} --seed {args.seed} --max-evals {args.max_evals} "
+                                 f"--method {args.method} --cma-sigma {args.cma_sigma} "
                                  f"--names {args.names}",
         "calibration_loss": result.loss,
         "calibration_criteria_passed": f"{int(result.table['passed'].sum())}/{len(result.table)}",
@@ -81,7 +82,12 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=200, help="virtual patients per arm (default 200)")
     ap.add_argument("--seed", type=int, default=1, help="cohort seed (default 1)")
     ap.add_argument("--max-evals", type=int, default=150,
-                    help="Nelder-Mead evaluations (default 150; 0 only checks the current values)")
+                    help="loss evaluations (default 150; 0 only checks the current values)")
+    ap.add_argument("--method", choices=("nelder-mead", "cmaes"), default="nelder-mead",
+                    help="optimiser: local Nelder-Mead or global CMA-ES (needs the "
+                         "[calibration] extra)")
+    ap.add_argument("--cma-sigma", type=float, default=0.3,
+                    help="CMA-ES initial spread in natural-log units (default 0.3)")
     ap.add_argument("--posterior", type=int, default=100, help="ABC proposals (default 100; 0 skips)")
     ap.add_argument("--proposal-sd", type=float, default=0.1, help="ABC log-scale proposal SD (default 0.1)")
     ap.add_argument("--no-write", action="store_true", help="report only; leave the parameter file")
@@ -94,6 +100,7 @@ def main() -> int:
     names = calibrated_names(parameters) if args.names == "all" else args.names.split(",")
     print(f"fitting {len(names)} parameters on {args.n} patients/arm, seed {args.seed}", file=sys.stderr)
     result = fit(parameters, names, n=args.n, seed=args.seed, max_evals=args.max_evals,
+                 method=args.method, cma_sigma=args.cma_sigma,
                  progress=lambda i, loss: print(f"  evaluation {i}: loss {loss:.4g}", file=sys.stderr))
     if args.max_evals == 0:  # a check: keep how the values were made, add the check
         meta = dict(parameters.provenance)
@@ -113,7 +120,8 @@ def main() -> int:
     result.history.to_csv(results / "fit_history.csv", index=False)
     lines = [f"# Calibration report ({meta['calibration_date']})", "",
              f"Command: `python calibration/calibrate.py --n {args.n} --seed {args.seed} "
-             f"--max-evals {args.max_evals} --posterior {args.posterior}`", "",
+             f"--max-evals {args.max_evals} --method {args.method} --cma-sigma {args.cma_sigma} "
+             f"--posterior {args.posterior}`", "",
              f"Loss {result.loss:.4g}; criteria passed "
              f"{int(result.table['passed'].sum())}/{len(result.table)}.", "",
              "| parameter | fitted value | unit |", "|---|---|---|"]
