@@ -16,6 +16,7 @@ from immunoreset.calibration._fit import (
     simulate_targets,
     target_loss,
 )
+from immunoreset.calibration._profiles import at_prior, pass_ranges
 from immunoreset.calibration._targets import (
     Criterion,
     evaluate_targets,
@@ -28,6 +29,7 @@ __all__ = [
     "Criterion",
     "FitResult",
     "abc_posterior",
+    "at_prior",
     "calibrated_names",
     "evaluate_all",
     "evaluate_constraints",
@@ -36,6 +38,7 @@ __all__ = [
     "fit",
     "load_constraints",
     "load_targets",
+    "pass_ranges",
     "prior_penalty",
     "prior_ratios",
     "simulate_targets",
