@@ -7,7 +7,11 @@ import numpy as np
 import pytest
 
 from immunoreset.calibration import load_constraints, prior_penalty, prior_ratios
-from immunoreset.calibration._constraints import doubling_times
+from immunoreset.calibration._constraints import (
+    doubling_times,
+    fastest_doubling_times,
+    lag_end_days,
+)
 from immunoreset.model import default_model, load_parameters
 from immunoreset.population import sample_cohort
 from immunoreset.simulation import ArmResult
@@ -25,13 +29,29 @@ def test_the_prior_term_is_the_log_normal_negative_log_density() -> None:
     assert ratios.loc["car_t_kill_rate", "ratio"] == pytest.approx(np.e)
 
 
-def test_doubling_time_of_an_exponential_rise() -> None:
+def _course(rate: np.ndarray, *, lag: float, tmax: float) -> ArmResult:
+    """Infused level 0.1 from day 0, flat over the lag, exponential at ``rate`` to ``tmax``,
+    then a decline at 0.1/day: the popCK shape (Stein 2019)."""
     days = np.arange(-7.0, 40.0)
+    grow = rate[:, None] * np.clip(days - lag, 0.0, tmax - lag)
+    fall = -0.1 * np.maximum(days - tmax, 0.0)
+    cart = np.where(days[None, :] >= 0, 0.1 * np.exp(grow + fall), 0.0)
+    return ArmResult("x", Regimen("x"), tuple("abc"[: rate.size]), days, {"car_t_blood": cart},
+                     np.zeros(rate.size, dtype=np.int8), np.zeros(rate.size, dtype=np.int64))
+
+
+def test_doubling_time_of_a_lagged_exponential_rise_is_the_popck_rate() -> None:
     rate = np.array([0.9, 0.5])
-    cart = np.where(days[None, :] >= 0, 0.1 * np.exp(rate[:, None] * np.minimum(days, 9.0)), 0.0)
-    r = ArmResult("x", Regimen("x"), ("a", "b"), days, {"car_t_blood": cart},
-                  np.zeros(2, dtype=np.int8), np.zeros(2, dtype=np.int64))
+    r = _course(rate, lag=2.5, tmax=12.0)
     np.testing.assert_allclose(doubling_times(r), np.log(2) / rate, rtol=1e-12)
+    np.testing.assert_allclose(fastest_doubling_times(r), np.log(2) / rate, rtol=1e-12)
+    # The lag ends on the first day above twice the infused level: 2.5 + ln 2 / rate, rounded up.
+    np.testing.assert_array_equal(lag_end_days(r), np.ceil(2.5 + np.log(2) / rate))
+
+
+def test_cells_that_never_double_have_no_doubling_time() -> None:
+    r = _course(np.array([0.05]), lag=0.0, tmax=10.0)  # x1.65 by the peak
+    assert np.isnan(lag_end_days(r)[0]) and doubling_times(r)[0] == np.inf
 
 
 def test_no_state_lets_one_car_t_cell_kill_more_than_its_maximal_rate() -> None:
