@@ -17,7 +17,11 @@ import sys
 
 import numpy as np
 
-from immunoreset.calibration._constraints import doubling_times
+from immunoreset.calibration._constraints import (
+    doubling_times,
+    fastest_doubling_times,
+    lag_end_days,
+)
 from immunoreset.model import load_parameters
 from immunoreset.population import sample_cohort
 from immunoreset.simulation import ArmResult, b_cell_return_days, simulate_arm
@@ -38,7 +42,9 @@ def _line(label: str, r: ArmResult, *, car_t: bool) -> str:
         kpc = r.values["car_t_kills_per_cell"]
         at_peak = kpc[np.arange(kpc.shape[0]), ipk]
         cells += [f"peak {np.median(peak):8.3g}/uL", f"Tmax {np.median(r.days[ipk]):4.0f} d",
-                  f"doubling {np.median(doubling_times(r)):5.2f} d",
+                  f"lag {np.nanmedian(lag_end_days(r)):3.0f} d",
+                  f"doubling {np.median(doubling_times(r)):5.2f} d "
+                  f"(steepest day {np.median(fastest_doubling_times(r)):4.2f})",
                   f"kills/cell/day infusion {np.median(_at(r, 'car_t_kills_per_cell', 0)):4.2f} "
                   f"peak {np.median(at_peak):5.3f} day28 {np.median(_at(r, 'car_t_kills_per_cell', 28)):5.3f} "
                   f"max {np.max(kpc[:, r.days >= 0]):4.2f}"]
