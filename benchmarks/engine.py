@@ -12,7 +12,9 @@ Prints figures; asserts nothing. In order:
    day −7 to 730 with daily dense output, CRS graded daily, the other clinical scores on
    the visit days, per-patient summaries and visit-day values written to Parquet) with
    ``--workers`` local processes; patients/s counts arm-patients (one patient through one
-   arm), and the peak resident memory is summed over the process tree. Then the solver
+   arm), and the peak resident memory is summed over the process tree; then the same
+   pipeline with one arm at a time (N patients through the CAR-T arm alone, then the
+   untreated arm alone: the arm pipeline's patients/s per arm). Then the solver
    alone (CAR-T arm, daily output, in chunks of 1000 so memory stays flat), a per-patient
    ``scipy.integrate.solve_ivp`` loop (LSODA, the same numba right-hand side and
    tolerances) on a subsample in this process, the ratio of the two, and both results'
