@@ -175,8 +175,9 @@ class Readouts:
     ``events``: ``(n_patients,)`` event days (NaN where the event does not happen);
     ``continuous``: ``(n_patients, n_visits)`` values at ``visit_days``, and ``(n_patients, 1)``
     for once-per-patient values (the CAR-T peak); ``units``: the unit of each continuous
-    read-out. ``near_categories`` and ``near_events``: the same categories and event days
-    of the run on the edge of their categories (``(k, ...)`` stacks; see
+    read-out. ``near_categories`` and ``near_events``: the same categories (at visits and
+    over follow-up) and event days of the run on the edge of their categories (``(k, ...)``
+    stacks; see
     :attr:`FidelityContract.borderline`), empty unless asked for.
     """
 
@@ -238,6 +239,8 @@ def arm_readouts(result: ArmResult, cohort: Cohort, *,
     scaled = [_readouts(_scaled(result, cohort, f), cohort, visit_days)
               for f in (1.0 - borderline, 1.0 + borderline)]
     near_cat = {k: np.stack([r.categories[k] for r in scaled]) for k in out.categories}
+    near_cat |= {k: np.stack([r.follow_up[k] for r in scaled]) for k in out.follow_up
+                 if k != "solver_status"}
     near_ev = {k: np.stack([r.events[k] for r in scaled]) for k in out.events}
     if "car_t_peak_day" in out.events:  # a flat peak: days within `borderline` of it
         days = np.asarray(result.days, dtype=np.float64)
@@ -429,12 +432,15 @@ def compare_readouts(reference: Readouts, candidate: Readouts, *,
                          borderline=int((edge.any(axis=1) & ~bad.any(axis=1)).sum())))
     for name, ref in reference.follow_up.items():
         got = candidate.follow_up[name]
-        bad = ref != got
+        changed = ref != got
         if name != "solver_status":
-            bad &= both
+            changed &= both
+        near = reference.near_categories.get(name)
+        edge = changed & (near == got[None]).any(axis=0) if near is not None else changed & False
+        bad = changed & ~edge
         i, _ = where(bad)
         rows.append(_row(arm, name, "follow_up_category", "same category", len(ids), bad,
-                         bad.sum(), f"{ids[i]}: {ref[i]} -> {got[i]}"))
+                         bad.sum(), f"{ids[i]}: {ref[i]} -> {got[i]}", borderline=int(edge.sum())))
     bound = contract.event_days
     for name, ref in reference.events.items():
         got = candidate.events[name]
