@@ -12,7 +12,9 @@ Prints figures; asserts nothing. In order:
    day −7 to 730 with daily dense output, CRS graded daily, the other clinical scores on
    the visit days, per-patient summaries and visit-day values written to Parquet) with
    ``--workers`` local processes; patients/s counts arm-patients (one patient through one
-   arm), and the peak resident memory is summed over the process tree. Then the solver
+   arm), and the peak resident memory is summed over the process tree; then the same
+   pipeline with one arm at a time (N patients through the CAR-T arm alone, then the
+   untreated arm alone: the arm pipeline's patients/s per arm). Then the solver
    alone (CAR-T arm, daily output, in chunks of 1000 so memory stays flat), a per-patient
    ``scipy.integrate.solve_ivp`` loop (LSODA, the same numba right-hand side and
    tolerances) on a subsample in this process, the ratio of the two, and both results'
@@ -32,7 +34,10 @@ Prints figures; asserts nothing. In order:
 
 It ends with one line for the largest N:
 ``patients_per_s=<study pipeline, arm-patients/s> ratio_vs_scipy_loop=<solver/scipy>
-peak_rss_mb=<peak of the study pipeline>``.
+peak_rss_mb=<peak of the study pipeline> car_t_patients_per_s=<the arm pipeline, CAR-T arm
+alone> untreated_patients_per_s=<the arm pipeline, untreated arm alone>``: the last two are
+the same study pipeline run with one arm (N patients through it), so each arm's cost is
+measured apart.
 """
 
 from __future__ import annotations
@@ -130,18 +135,23 @@ class _PeakRss:
         self.peak = max(self.peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def _study(n: int, workers: int, chunk_size: int) -> tuple[float, float]:
-    """Arm-patients/s and peak memory (MB) of the study pipeline on ``n`` patients."""
+ARMS = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
+
+
+def _study(n: int, workers: int, chunk_size: int, arms: tuple[str, ...] = tuple(ARMS)
+           ) -> tuple[float, float]:
+    """Arm-patients/s and peak memory (MB) of the study pipeline on ``n`` patients through
+    ``arms`` (of :data:`ARMS`)."""
     params = load_parameters()
-    arms = {"car_t": Regimen.erlangen_car_t(), "untreated": Regimen.refractory_background()}
-    spec = StudySpec(title="benchmark", parameters=params, arms=arms, n=n, seed=1)
+    spec = StudySpec(title="benchmark", parameters=params, arms={a: ARMS[a] for a in arms}, n=n,
+                     seed=1)
     with tempfile.TemporaryDirectory() as tmp, _PeakRss() as mem:
         t = time.perf_counter()
         run_study(Path(tmp) / "run", spec, command="benchmark", config={},
                   options=RunOptions(chunk_size=chunk_size, workers=workers, save="visits",
                                      progress=False))
         elapsed = time.perf_counter() - t
-    return 2 * n / elapsed, mem.peak
+    return len(arms) * n / elapsed, mem.peak
 
 
 def _solve_rate(n: int, settings: SolverSettings = DEFAULT_SOLVER
@@ -243,12 +253,15 @@ def main() -> None:
     print(f"solver: {DEFAULT_SOLVER}")
 
     params = load_parameters()
-    regimen = Regimen.erlangen_car_t()
+    regimen = ARMS["car_t"]
     last = None
     for n in args.n:
         rate, peak = _study(n, args.workers, args.chunk_size)
         print(f"N={n}: study pipeline ({args.workers} worker processes, 2 arms, visit days + "
               f"summaries to Parquet): {rate:,.0f} arm-patients/s, peak RSS {peak:,.0f} MB")
+        per_arm = {a: _study(n, args.workers, args.chunk_size, (a,))[0] for a in ARMS}
+        print("  one arm per run (the arm pipeline): " + ", ".join(
+            f"{a} {r:,.0f} patients/s" for a, r in per_arm.items()))
         solve_rate, first = _solve_rate(n)
         y = first.y
         m = min(args.scipy_sample, n)
@@ -268,7 +281,7 @@ def main() -> None:
               f"on {m}; engine/scipy = {ratio:,.0f}x")
         print(f"  max relative error vs Radau rtol 1e-10 on {r} patients (floor {FLOOR:g}): "
               f"engine {_error(y[:r], ref):.2e}, scipy LSODA {_error(np.array(lsoda[:r]), ref):.2e}")
-        last = (rate, ratio, peak)
+        last = (rate, ratio, peak, per_arm["car_t"], per_arm["untreated"])
         if n == max(args.n):
             _model_floor(first, solve_rate)
         k = min(n, LANES_SAMPLE)
@@ -292,7 +305,8 @@ def main() -> None:
           f"{min(n, 2000)} patients, 1 vs {threads} numba threads in one process = "
           f"{solve_two / solve_one:.2f}x")
     assert last is not None
-    print(f"patients_per_s={last[0]:.1f} ratio_vs_scipy_loop={last[1]:.1f} peak_rss_mb={last[2]:.1f}")
+    print(f"patients_per_s={last[0]:.1f} ratio_vs_scipy_loop={last[1]:.1f} peak_rss_mb={last[2]:.1f} "
+          f"car_t_patients_per_s={last[3]:.1f} untreated_patients_per_s={last[4]:.1f}")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@
 
     [solver]
     method = "rodas"      # rodas | dopri5
-    rtol = 3e-6           # 1e-12 .. 1e-2
-    atol = 3e-9           # (0, 1], in state units
+    rtol = 1e-6           # 1e-12 .. 1e-2 (default 3e-5: see docs/accuracy.md)
+    atol = 1e-9           # (0, 1], in state units (default 3e-8)
     max_steps = 100000    # 100 .. 10,000,000 step attempts per patient
     device = "cpu"        # cpu | cuda
 """
