@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from immunoreset.calibration import load_targets, simulate_targets, target_loss
+from immunoreset.calibration import load_constraints, load_targets, simulate_targets, target_loss
 from immunoreset.model import load_parameters
 
 
@@ -15,8 +15,10 @@ def criteria() -> pd.DataFrame:
     return simulate_targets(load_parameters(), n=300, seed=2026)
 
 
-def test_every_target_has_criteria(criteria: pd.DataFrame) -> None:
-    assert set(criteria["target_id"]) == set(load_targets()["target_id"])
+def test_every_target_has_criteria_and_the_rest_are_core_constraints(criteria: pd.DataFrame) -> None:
+    ids, targets = set(criteria["target_id"]), set(load_targets()["target_id"])
+    assert targets <= ids
+    assert ids - targets <= set(load_constraints()["constraint_id"])
 
 
 def test_every_criterion_is_inside_its_acceptance_band(criteria: pd.DataFrame) -> None:

@@ -82,7 +82,10 @@ SLEDAI_BANDS: tuple[int, ...] = (0, 1, 6, 11, 20)
 #: (flow cytometry; B-cell aplasia is judged at 10 cells/µL); anti-dsDNA in whole IU/mL
 #: (ELISA, cut-off 30 IU/mL); C3, C4 and total IgG to 0.01 g/L; proteinuria to 0.01 g/day;
 #: IL-6 in whole pg/mL; fractions (of baseline, naive B-cell fraction, inflammation) and
-#: the 0-3 physician's global assessment to 0.01.
+#: the 0-3 physician's global assessment to 0.01; the mechanism read-outs of the core —
+#: fludarabine (2F-ara-A) to 0.01 mg/L (about 1% of the plasma peak after 25 mg/m²), rates
+#: (lymphodepletion hazard, CAR-T expansion rate) to 0.01/day, kills per CAR-T cell to
+#: 0.01 per day.
 UNIT_FLOORS: Mapping[str, float] = MappingProxyType({
     "cells/uL": 1.0,
     "IU/mL": 1.0,
@@ -92,6 +95,9 @@ UNIT_FLOORS: Mapping[str, float] = MappingProxyType({
     "fraction": 0.01,
     "fraction of baseline": 0.01,
     "0-3": 0.01,
+    "mg/L": 0.01,
+    "1/day": 0.01,
+    "cells/cell/day": 0.01,
 })
 
 #: Read-outs that are scores (compared as categories, never as continuous values).
