@@ -33,6 +33,13 @@ def _at(r: ArmResult, name: str, day: float) -> np.ndarray:
     return r.values[name][:, int(np.searchsorted(r.days, day))]
 
 
+def _lag(r: ArmResult) -> str:
+    lag = lag_end_days(r)
+    if np.mean(np.isfinite(lag)) < 0.5:  # most never double their infused level
+        return "lag    -"
+    return f"lag {np.nanmedian(lag):3.0f} d"
+
+
 def _line(label: str, r: ArmResult, *, car_t: bool) -> str:
     cells = [f"{label:34s}"]
     if car_t:
@@ -42,7 +49,7 @@ def _line(label: str, r: ArmResult, *, car_t: bool) -> str:
         kpc = r.values["car_t_kills_per_cell"]
         at_peak = kpc[np.arange(kpc.shape[0]), ipk]
         cells += [f"peak {np.median(peak):8.3g}/uL", f"Tmax {np.median(r.days[ipk]):4.0f} d",
-                  f"lag {np.nanmedian(lag_end_days(r)):3.0f} d",
+                  _lag(r),
                   f"doubling {np.median(doubling_times(r)):5.2f} d "
                   f"(steepest day {np.median(fastest_doubling_times(r)):4.2f})",
                   f"kills/cell/day infusion {np.median(_at(r, 'car_t_kills_per_cell', 0)):4.2f} "
