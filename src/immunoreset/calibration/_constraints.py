@@ -34,6 +34,10 @@ MAX_PEAK_RATIO_WITHOUT_LD = 0.10
 MIN_TMAX_DELAY_DAYS = 2.0
 #: Largest drug-free DORIS at day 365 after lymphodepletion alone.
 MAX_LD_ALONE_REMISSION = 0.10
+#: Band of the share of the body's recirculating B cells in blood at steady state: about
+#: 2% of the body's lymphocytes are in blood (Westermann & Pabst 1992 Clin Investig 70:539);
+#: the band allows a factor of two either way.
+BLOOD_SHARE_BAND = (0.01, 0.04)
 #: Largest ratio of a fitted value to its literature prior, either way.
 MAX_PRIOR_RATIO = 3.0
 
@@ -163,6 +167,10 @@ def constraint_criteria(arms: Mapping[str, ArmResult],
         np.nextafter(0.0, 1.0), np.inf)
     add("dose_sets_timing", "median peak 1e4/kg over 1e6/kg", np.nanmedian(peak_low)
         / np.nanmedian(peak_ld), 0, np.nextafter(1.0, 0.0))
+    out, back = parameters.value("b_blood_to_tissue_rate"), parameters.value("b_tissue_to_blood_rate")
+    add("blood_tissue_traffic", "steady-state share of recirculating B cells in blood, "
+        "tissue-to-blood / (tissue-to-blood + blood-to-tissue rate)", back / (back + out),
+        *BLOOD_SHARE_BAND)
     add("lymphodepletion_alone", "drug-free DORIS at day 365 after Flu/Cy alone",
         np.mean(_day(ld, "drug_free_doris", 365) == 1), 0, MAX_LD_ALONE_REMISSION)
     nadir = ld.values["t_cells_blood"][:, (ld.days >= -3) & (ld.days <= 14)]

@@ -19,7 +19,8 @@ __all__ = ["DEFAULT_VISIT_DAYS", "SAVE_MODES", "TRAJECTORY_VARIABLES", "StudySpe
 
 #: Variables written to trajectories.parquet.
 TRAJECTORY_VARIABLES: tuple[str, ...] = (
-    "car_t_blood", "t_cells_blood", "b_cells_blood", "b_cells_tissue", "b_cells_marrow",
+    "car_t_blood", "car_t_kills_per_cell", "t_cells_blood", "b_cells_blood", "b_cells_tissue",
+    "b_cells_marrow",
     "autoreactive_b_tissue", "naive_b_fraction",
     "anti_dsdna", "vaccine_igg", "total_igg", "c3", "c4", "proteinuria_g_per_day", "il6",
     "pga", "sledai_2k", "clinical_sledai", "doris", "drug_free_doris", "crs_grade",
