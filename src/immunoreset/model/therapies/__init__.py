@@ -1,0 +1,1 @@
+"""Therapy modules: drugs and cell products composed with the SLE model when an arm names them."""
