@@ -178,7 +178,7 @@ def test_malformed_toml_lines_are_a_problem_of_their_field() -> None:
     (lambda d: d["schedule"].update(visits=[28, 900]), "schedule.visits",
      "got 900, expected days within follow-up 1-365 (schedule.follow_up_days)"),
     (lambda d: d["arm"][1].update(lymphodepletion="flu_cyy"), "arm[1].lymphodepletion",
-     "got 'flu_cyy', expected one of 'flu_cy', 'flu30_cy300', 'cyclophosphamide' or 'none'"),
+     "got 'flu_cyy', expected one of 'flu_cy', 'flu30_cy300', 'flu30_cy500', 'flu40_cy500', 'cyclophosphamide' or 'none'"),
     (lambda d: d["population"]["inclusion"].update(max_proteinuria_g_per_day=0.2),
      "population.inclusion.max_proteinuria_g_per_day",
      "got 0.2, expected a value above min_proteinuria_g_per_day (0.5)"),

@@ -34,7 +34,7 @@ Old flat arm keys (``car_t_dose_per_kg``, ``fludarabine_mg_per_m2_per_day``, ...
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ from immunoreset.spec import (
 )
 from immunoreset.therapy import Regimen
 
-__all__ = ["check_regimen_events", "load_study_config", "study_model"]
+__all__ = ["check_regimen_events", "load_study_config", "study_model", "therapy_modules"]
 
 
 def check_regimen_events(regimen: Regimen, state_index: Mapping[str, int] | None = None) -> None:
@@ -75,15 +75,29 @@ def check_regimen_events(regimen: Regimen, state_index: Mapping[str, int] | None
                    state_index=state_index)
 
 
-def study_model(parameters: ParameterSet, modules: Sequence[Path],
-                parameter_files: Sequence[Path]) -> tuple[ModelSpec, ParameterSet]:
-    """The model of a config's ``[model]`` table: the SLE model with the named module files
-    and their parameter files composed after it, and the matching parameter set. Building
-    the spec (:func:`~immunoreset.model.build_model`) refuses a module with an error in its
-    names or units; the loaders do so as they read the spec."""
-    if not modules and not parameter_files:
+def therapy_modules(regimens: Iterable[Regimen]) -> tuple[str, ...]:
+    """The therapy modules the ``regimens`` need, each once, in order of first use."""
+    out: list[str] = []
+    for r in regimens:
+        out += [m for m in r.modules if m not in out]
+    return tuple(out)
+
+
+def study_model(parameters: ParameterSet, modules: Sequence[Path | str],
+                parameter_files: Sequence[Path], *, therapies: Sequence[str] = (),
+                ) -> tuple[ModelSpec, ParameterSet]:
+    """The model of a study: the SLE model with the therapy modules its arms need
+    (``therapies``, :func:`therapy_modules`; from ``immunoreset.model.therapies`` with their
+    packaged parameter files), then the module files of the config's ``[model]`` table and
+    their parameter files, and the matching parameter set. Building the spec
+    (:func:`~immunoreset.model.build_model`) refuses a module with an error in its names or
+    units; the loaders do so as they read the spec."""
+    from immunoreset.model.therapies import therapy_files
+
+    t_modules, t_files = therapy_files(therapies)
+    if not modules and not parameter_files and not t_modules:
         return SLE_CD19_CART, parameters
-    return extend_model(parameters, modules, parameter_files)
+    return extend_model(parameters, [*t_modules, *modules], [*t_files, *parameter_files])
 
 
 def _override(flag: str, value: int | None, low: int, high: int) -> None:
@@ -131,20 +145,23 @@ def load_study_config(path: str | Path, *, n: int | None = None, seed: int | Non
     if overrides:
         parameters = parameters.with_values(overrides)
     modules, parameter_files = table.model.paths(p.parent)
-    model, parameters = study_model(parameters, modules, parameter_files)
-    state_index = build_model(model).state_index
     arms: dict[str, Regimen] = {}
     labels: dict[str, str] = {}
     for i, a in enumerate(table.arm):
         for built in a.build():
             if built.name in arms:
                 raise InputError(f"arm[{i}].name: {built.name!r} is used twice")
-            check_regimen_events(built.regimen, state_index)
             arms[built.name] = built.regimen
             labels[built.name] = built.label
+    model, parameters = study_model(parameters, modules, parameter_files,
+                                    therapies=therapy_modules(arms.values()))
+    state_index = build_model(model).state_index
+    for regimen in arms.values():
+        check_regimen_events(regimen, state_index)
     days = np.arange(first, last + 1, dtype=np.float64)
     first_event = min((d.day for r in arms.values() for d in r.lymphodepletion.doses), default=0.0)
-    first_event = min([first_event] + [d.day for r in arms.values() for d in r.doses])
+    first_event = min([first_event] + [d.day for r in arms.values() for d in r.doses]
+                      + [d.first_day for r in arms.values() for d in r.drugs])
     if first_event < first:
         raise InputError(f"schedule.first_day: got {first}, expected a day before the first dose "
                          f"(day {first_event:g})")

@@ -8,7 +8,6 @@ Schema; :func:`validate` turns the first violation into a one-line
 
 from immunoreset.spec._arm import (
     BACKGROUNDS,
-    LYMPHODEPLETION_REGIMENS,
     ArmModel,
     Background,
     BackgroundTable,
@@ -55,7 +54,6 @@ __all__ = [
     "BACKGROUNDS",
     "BASELINE_DAY",
     "BOUNDS",
-    "LYMPHODEPLETION_REGIMENS",
     "MAX_DAY",
     "MAX_PATIENTS",
     "MAX_SEED",

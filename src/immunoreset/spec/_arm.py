@@ -1,5 +1,7 @@
-"""One arm, the same in study configs and trial specs: lymphodepletion, CAR-T, background
-therapy and generic state doses, every number bounded by what is physically plausible.
+"""One arm, the same in study configs and trial specs: lymphodepletion, CAR-T products,
+drugs, background therapy and generic state doses, every number bounded by what is
+physically plausible. Named regimens, drugs and products come from the therapy catalogue
+(:func:`immunoreset.therapy.catalogue`; ``immunoreset parameters`` lists it).
 
 .. code-block:: toml
 
@@ -7,7 +9,9 @@ therapy and generic state doses, every number bounded by what is physically plau
     name = "car_t"                     # letters, digits, '_', '.', '-' (1-64)
     label = "CD19 CAR-T"               # optional, for reports
     lymphodepletion = "flu_cy"         # a named regimen, or a table of doses
-    car_t = { dose_per_kg = 1e6 }      # or flat_dose; a list of doses makes a dose grid
+    car_t = { product = "MB-CART19.1", dose_per_kg = 1e6 }  # a list of doses makes a dose grid
+    co_infusion = [{ product = "...", dose_per_kg = 1e6 }]  # optional further products
+    drugs = ["rituximab_ra", { drug = "rituximab", doses = [1000], days = [182], unit = "mg" }]
     background = "none"                # a named background therapy, or a table
     [[arm.dose]]                       # optional: any amount into any model state
     state = "fludarabine_exposure"
@@ -20,23 +24,32 @@ therapy and generic state doses, every number bounded by what is physically plau
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from immunoreset.errors import InputError
 from immunoreset.spec._base import ARM_NAME_PATTERN, MAX_DAY, MIN_DAY, FieldError, SpecModel
-from immunoreset.therapy import CarTProduct, Dose, Lymphodepletion, Regimen, StateDose
+from immunoreset.therapy import (
+    CarTProduct,
+    Dose,
+    DrugRegimen,
+    Lymphodepletion,
+    RateSegment,
+    Regimen,
+    StateDose,
+    catalogue,
+)
 
 __all__ = [
     "BACKGROUNDS",
-    "LYMPHODEPLETION_REGIMENS",
     "MAX_CAR_T_CELLS",
     "MAX_CAR_T_CELLS_PER_KG",
     "ArmModel",
     "Background",
     "BackgroundTable",
     "CarTTable",
+    "DrugRegimenTable",
     "LymphodepletionTable",
     "StateDoseTable",
 ]
@@ -55,6 +68,9 @@ MAX_FLUDARABINE_MG_PER_M2_PER_DAY = 125.0
 MAX_CYCLOPHOSPHAMIDE_MG_PER_M2 = 7000.0
 #: Prednisone-equivalent per day, mg: 1,000 mg is a methylprednisolone pulse.
 MAX_PREDNISONE_MG_PER_DAY = 1000.0
+#: Drug doses, mg per administration or mg/day: a methylprednisolone pulse is 1,000 mg and
+#: an anti-CD20 infusion 1,000-2,000 mg; 10 g is above any regimen of these drugs.
+MAX_DRUG_DOSE_MG = 10_000.0
 #: Generic state doses: amount in the state's own unit.
 MAX_STATE_DOSE_AMOUNT = 1e12
 
@@ -63,29 +79,10 @@ PreInfusionDay = Annotated[float, Field(ge=MIN_DAY, lt=0)]
 Name = Annotated[str, Field(pattern=ARM_NAME_PATTERN)]
 
 
-def _flu30_cy300() -> Lymphodepletion:
-    """Fludarabine 30 mg/m²/day + cyclophosphamide 300 mg/m²/day on days −5, −4, −3: the
-    lymphoma CAR-T regimen (Kochenderfer et al., JCO 2015;33:540; ZUMA-1, Neelapu et al.,
-    NEJM 2017;377:2531)."""
-    days = (-5.0, -4.0, -3.0)
-    return Lymphodepletion("flu30_cy300", tuple(Dose("fludarabine", d, 30.0) for d in days)
-                           + tuple(Dose("cyclophosphamide", d, 300.0) for d in days))
-
-
-def _cyclophosphamide_alone() -> Lymphodepletion:
-    """Cyclophosphamide 1000 mg/m² on day −3 alone: the Erlangen regimen without
-    fludarabine (ASSUMED comparator isolating fludarabine's contribution)."""
-    return Lymphodepletion("cyclophosphamide", (Dose("cyclophosphamide", -3.0, 1000.0),))
-
-
-#: Named lymphodepletion regimens (``lymphodepletion = "NAME"`` in an arm).
-LYMPHODEPLETION_REGIMENS = {
-    "flu_cy": Lymphodepletion.flu_cy,  # Erlangen: Flu 25 mg/m²/day d−5…−3 + Cy 1000 mg/m² d−3
-    "flu30_cy300": _flu30_cy300,
-    "cyclophosphamide": _cyclophosphamide_alone,
-    "none": Lymphodepletion.none,
-}
-LymphodepletionName = Literal["flu_cy", "flu30_cy300", "cyclophosphamide", "none"]
+if TYPE_CHECKING:
+    LymphodepletionName = str
+else:  # the catalogue's names (therapy/data/lymphodepletion.toml), an enum in the schema
+    LymphodepletionName = Literal[tuple(catalogue().lymphodepletion)]
 
 
 @dataclass(frozen=True)
@@ -161,6 +158,8 @@ class CarTTable(SpecModel):
     > 0 (an arm without CAR-T leaves ``car_t`` out); a list of doses makes a dose grid."""
 
     product: Annotated[str, Field(min_length=1, max_length=100)] = CarTProduct().name
+    """A product of the catalogue (``therapy/data/products``; ``immunoreset parameters``
+    lists them): its target, class and kinetics come with it."""
     dose_per_kg: CellsPerKg | Annotated[list[CellsPerKg], Field(min_length=1)] | None = None
     flat_dose: Cells | Annotated[list[Cells], Field(min_length=1)] | None = None
     day: Annotated[float, Field(ge=0, le=0)] = 0.0
@@ -171,13 +170,26 @@ class CarTTable(SpecModel):
             raise ValueError("expected exactly one of dose_per_kg and flat_dose")
         return self
 
+    @model_validator(mode="after")
+    def _known_product(self) -> Self:
+        try:
+            catalogue().product(self.product)
+        except InputError as exc:
+            raise FieldError("product", str(exc).split(": ", 1)[1]) from None
+        return self
+
     def products(self) -> list[CarTProduct]:
-        """One product per dose of the grid (one for a single dose)."""
+        """One product per dose of the grid (one for a single dose), with the catalogue's
+        target, class, modules and infused state."""
+        entry = catalogue().product(self.product)
         raw = self.dose_per_kg if self.dose_per_kg is not None else self.flat_dose
         doses = raw if isinstance(raw, list) else [raw]
         per_kg = self.dose_per_kg is not None
-        return [CarTProduct(name=self.product, dose_per_kg=float(d) if per_kg else None,
-                            flat_dose=None if per_kg else float(d)) for d in doses if d is not None]
+        return [CarTProduct(name=entry.name, target=entry.target,
+                            dose_per_kg=float(d) if per_kg else None,
+                            flat_dose=None if per_kg else float(d), dose_state=entry.dose_state,
+                            modules=entry.modules, kind=entry.kind)
+                for d in doses if d is not None]
 
     @property
     def is_grid(self) -> bool:
@@ -228,6 +240,77 @@ class StateDoseTable(SpecModel):
                          self.count or 1)
 
 
+class RateSegmentTable(SpecModel):
+    """``rate`` (``unit``) from day ``start`` to ``stop``: an infusion or a daily dose."""
+
+    start: Day
+    stop: Day
+    rate: Annotated[float, Field(ge=0, le=MAX_DRUG_DOSE_MG)]
+    unit: Literal["mg/day", "mg/m2/day", "mg/kg/day"] = "mg/day"
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if not self.stop > self.start:
+            raise FieldError("stop", f"got {self.stop:g}, expected a day after start ({self.start:g})")
+        return self
+
+
+class DrugRegimenTable(SpecModel):
+    """One drug's schedule as a table: bolus ``doses`` on ``days`` in ``unit``, or rate
+    ``segment`` tables (an infusion or a daily oral dose); ``drug`` names a drug of the
+    catalogue."""
+
+    drug: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Name | None = None
+    doses: Annotated[list[Annotated[float, Field(gt=0, le=MAX_DRUG_DOSE_MG)]], Field(min_length=1)] | None = None
+    days: Annotated[list[Day], Field(min_length=1)] | None = None
+    unit: Literal["mg", "mg/m2", "mg/kg"] = "mg"
+    segment: Annotated[list[RateSegmentTable], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        try:
+            drug = catalogue().drug(self.drug)
+        except InputError as exc:
+            raise FieldError("drug", str(exc).split(": ", 1)[1]) from None
+        if (self.doses is None) != (self.days is None):
+            raise FieldError("doses" if self.doses is not None else "days",
+                             "given alone, expected both doses and days")
+        if self.doses is not None and self.days is not None and len(self.doses) != len(self.days):
+            raise FieldError("days", f"got {len(self.days)} days for {len(self.doses)} doses, "
+                             "expected one day per dose")
+        if (self.doses is None) == (self.segment is None):
+            raise ValueError("expected doses and days, or segment tables (one of the two)")
+        if self.doses is not None and not drug.dose_state:
+            raise FieldError("doses", f"{self.drug} is not given as a bolus, expected segment tables")
+        if self.segment is not None and not drug.infusion_state:
+            raise FieldError("segment", f"{self.drug} is not given as an infusion or daily dose, "
+                             "expected doses and days")
+        return self
+
+    def build(self) -> DrugRegimen:
+        """The schedule as a :class:`~immunoreset.therapy.DrugRegimen`."""
+        name = self.name or f"{self.drug}_custom"
+        if self.segment is not None:
+            return DrugRegimen(name, self.drug, name, segments=tuple(
+                RateSegment(float(s.start), float(s.stop), float(s.rate), s.unit) for s in self.segment))
+        assert self.doses is not None and self.days is not None
+        return DrugRegimen(name, self.drug, name, doses=tuple(float(d) for d in self.doses),
+                           days=tuple(float(d) for d in self.days), unit=self.unit)
+
+
+def _known_drug_regimen(name: str) -> str:
+    """A named drug regimen of the catalogue (``therapy/data/drugs``)."""
+    try:
+        catalogue().regimen(name)
+    except InputError as exc:
+        raise ValueError(str(exc).split(": ", 1)[1]) from None
+    return name
+
+
+DrugRegimenName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_known_drug_regimen)]
+
+
 def _dose_label(dose: float, per_kg: bool) -> str:
     return f"{dose / 1e6:g}M" + ("_per_kg" if per_kg else "")
 
@@ -250,19 +333,39 @@ class ArmModel(SpecModel):
     label: Annotated[str, Field(max_length=200)] = ""
     lymphodepletion: LymphodepletionName | LymphodepletionTable = "none"
     car_t: CarTTable | None = None
+    co_infusion: Annotated[list[CarTTable], Field(max_length=3)] = Field(default_factory=list)
     background: BackgroundName | BackgroundTable | None = None
+    drugs: list[DrugRegimenName | DrugRegimenTable] = Field(default_factory=list)
     dose: list[StateDoseTable] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _co_infusion(self) -> Self:
+        if self.co_infusion and self.car_t is None:
+            raise FieldError("co_infusion", "given without car_t, expected the first product in "
+                             "car_t and the others in co_infusion")
+        for i, c in enumerate(self.co_infusion):
+            if c.is_grid:
+                raise FieldError(f"co_infusion[{i}]", "got a list of doses, expected one dose "
+                                 "(a dose grid varies car_t only)")
+        return self
+
+    def drug_regimens(self) -> tuple[DrugRegimen, ...]:
+        """The arm's drug schedules (named ones from the catalogue, tables built)."""
+        return tuple(catalogue().regimen(d) if isinstance(d, str) else d.build() for d in self.drugs)
 
     def build(self) -> list[BuiltArm]:
         """The arm's regimen(s): one per dose of a CAR-T dose grid, else one."""
-        ld = (LYMPHODEPLETION_REGIMENS[self.lymphodepletion]() if isinstance(self.lymphodepletion, str)
+        ld = (catalogue().lymphodepletion_regimen(self.lymphodepletion)
+              if isinstance(self.lymphodepletion, str)
               else self.lymphodepletion.build())
         bg = self.background
         background = (BACKGROUNDS["none"] if bg is None else BACKGROUNDS[bg] if isinstance(bg, str)
                       else bg.build())
         doses = tuple(d.build() for d in self.dose)
+        co = tuple(t.products()[0] for t in self.co_infusion)
         products: list[CarTProduct | None] = [None] if self.car_t is None else list(self.car_t.products())
         grid = self.car_t is not None and self.car_t.is_grid
+        drugs = self.drug_regimens()
         label = self.label or self.name
         out = []
         for car in products:
@@ -275,6 +378,7 @@ class ArmModel(SpecModel):
             regimen = Regimen(name, ld, car, prednisone_mg_per_day=background.prednisone_mg_per_day,
                               antimalarial=background.antimalarial,
                               immunosuppressant=background.immunosuppressant,
-                              biologic=background.biologic, doses=doses)
+                              biologic=background.biologic, doses=doses, drugs=drugs,
+                              co_infusions=co)
             out.append(BuiltArm(name, arm_label, regimen, background, self.name if grid else None))
         return out

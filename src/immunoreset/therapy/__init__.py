@@ -1,5 +1,15 @@
-"""Therapies as dose events: lymphodepletion regimens, CAR-T products, arm regimens."""
+"""Therapies as dose events: lymphodepletion regimens, CAR-T products, drug regimens, arm
+regimens, and the catalogue that names them (``therapy/data``)."""
 
+from immunoreset.therapy._catalogue import (
+    CAR_T_TARGETS,
+    PRODUCT_KINDS,
+    Catalogue,
+    Drug,
+    Product,
+    catalogue,
+)
+from immunoreset.therapy._drugs import DOSE_UNITS, RATE_UNITS, DrugRegimen, RateSegment
 from immunoreset.therapy._regimen import (
     CarTProduct,
     Dose,
@@ -9,4 +19,21 @@ from immunoreset.therapy._regimen import (
 )
 from immunoreset.therapy._state_dose import StateDose
 
-__all__ = ["CarTProduct", "Dose", "Lymphodepletion", "Regimen", "StateDose", "body_surface_area_m2"]
+__all__ = [
+    "CAR_T_TARGETS",
+    "DOSE_UNITS",
+    "PRODUCT_KINDS",
+    "RATE_UNITS",
+    "CarTProduct",
+    "Catalogue",
+    "Dose",
+    "Drug",
+    "DrugRegimen",
+    "Lymphodepletion",
+    "Product",
+    "RateSegment",
+    "Regimen",
+    "StateDose",
+    "body_surface_area_m2",
+    "catalogue",
+]

@@ -2,8 +2,10 @@
 
 Every therapy enters the model as a state jump at a time (day, t = 0 at CAR-T infusion):
 a chemotherapy dose adds mg/m² to its exposure state, a CAR-T infusion adds cells/µL
-(blood-observed) to the infused (not yet activated) CAR-T state. Nothing in the dynamics branches on time or
-on the therapy, so a regimen shifted by k days shifts every output by k days.
+(blood-observed) to its product's infused (not yet activated) CAR-T state, a drug dose adds
+mg to the drug's dose state and an infusion or daily dose steps its rate state (mg/day).
+Nothing in the dynamics branches on time or on the therapy, so a regimen shifted by k days
+shifts every output by k days.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from immunoreset.errors import InputError
+from immunoreset.therapy._drugs import DrugRegimen
 from immunoreset.therapy._state_dose import StateDose
 
 __all__ = [
@@ -91,20 +94,31 @@ class Lymphodepletion:
         return cls("none", ())
 
 
+#: Antigens a CAR-T product can target.
+CAR_T_TARGETS = ("CD19", "BCMA", "CD19+BCMA")
+
+
 @dataclass(frozen=True)
 class CarTProduct:
-    """A CAR-T infusion: ``dose_per_kg`` cells/kg (or ``flat_dose`` cells) on ``day``."""
+    """A CAR-T infusion: ``dose_per_kg`` cells/kg (or ``flat_dose`` cells) on ``day``.
 
-    name: str = "CD19 CAR-T (MB-CART19.1)"
+    ``dose_state``: the product's infused-cell state (the core CD19 CAR-T's by default);
+    ``modules``: the therapy modules the product needs (none for the core CD19 CAR-T);
+    ``kind``: autologous, allogeneic or mrna (from the product catalogue)."""
+
+    name: str = "MB-CART19.1"
     target: str = "CD19"
     dose_per_kg: float | None = 1e6
     flat_dose: float | None = None
     day: float = 0.0
+    dose_state: str = "car_t_infused"
+    modules: tuple[str, ...] = ()
+    kind: str = "autologous"
 
     def __post_init__(self) -> None:
-        if self.target != "CD19":
-            raise InputError(f"car_t.target: got {self.target!r}, expected 'CD19' "
-                             "(other targets are not modelled yet)")
+        if self.target not in CAR_T_TARGETS:
+            raise InputError(f"car_t.target: got {self.target!r}, expected one of "
+                             f"{', '.join(CAR_T_TARGETS)}")
         if (self.dose_per_kg is None) == (self.flat_dose is None):
             raise InputError("car_t: give exactly one of dose_per_kg and flat_dose")
         if self.dose_per_kg is not None:
@@ -140,10 +154,41 @@ class Regimen:
     immunosuppressant: bool = False
     biologic: bool = False
     doses: tuple[StateDose, ...] = ()
+    drugs: tuple[DrugRegimen, ...] = ()
+    co_infusions: tuple[CarTProduct, ...] = ()
 
     def __post_init__(self) -> None:
         _check_positive(f"{self.name}.prednisone_mg_per_day", self.prednisone_mg_per_day,
                         allow_zero=True)
+        for i, a in enumerate(self.drugs):
+            for b in self.drugs[i + 1:]:
+                if a.overlaps(b):
+                    raise InputError(f"arm {self.name!r}: drugs {a.name!r} and {b.name!r} give "
+                                     f"{a.drug} at the same time; expected one regimen of a drug "
+                                     "at a time")
+
+    @property
+    def products(self) -> tuple[CarTProduct, ...]:
+        """Every CAR-T product infused (the main one, then co-infusions)."""
+        return (() if self.car_t is None else (self.car_t,)) + self.co_infusions
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The therapy modules (``immunoreset.model.therapies``) this regimen needs."""
+        from immunoreset.therapy._catalogue import catalogue
+
+        out: list[str] = []
+        for m in (list(catalogue().modules_of(drugs=tuple(d.drug for d in self.drugs)))
+                  + [m for p in self.products for m in p.modules]):
+            if m not in out:
+                out.append(m)
+        return tuple(out)
+
+    def drug_rate(self, drug: str, day: float, *, height_cm: float = 170.0,
+                  weight_kg: float = 70.0) -> float:
+        """The rate (mg/day) of ``drug`` in force on ``day`` over this regimen's drugs."""
+        return sum(r.rate_at(day, height_cm=height_cm, weight_kg=weight_kg)
+                   for r in self.drugs if r.drug == drug)
 
     def events(self, *, height_cm: float, weight_kg: float, car_t_distribution_volume_l: float,
                state_index: Mapping[str, int] | None = None) -> list[tuple[float, int, float]]:
@@ -156,9 +201,27 @@ class Regimen:
         events: list[tuple[float, int, float]] = []
         for dose in self.lymphodepletion.doses:
             events.append((dose.day, state_index[dose.state], dose.amount_mg_per_m2))
-        if self.car_t is not None and self.car_t.cells(weight_kg) > 0:  # 0 cells: no event
-            cells_per_ul = self.car_t.cells(weight_kg) / (car_t_distribution_volume_l * 1e6)
-            events.append((self.car_t.day, state_index["car_t_infused"], cells_per_ul))
+        for product in self.products:
+            if product.cells(weight_kg) > 0:  # 0 cells: no event
+                if product.dose_state not in state_index:
+                    raise InputError(f"arm {self.name!r}: product {product.name!r} doses state "
+                                     f"{product.dose_state!r}, which the model lacks (its modules "
+                                     f"{', '.join(product.modules) or 'none'} are not composed)")
+                cells_per_ul = product.cells(weight_kg) / (car_t_distribution_volume_l * 1e6)
+                events.append((product.day, state_index[product.dose_state], cells_per_ul))
+        if self.drugs:
+            from immunoreset.therapy._catalogue import catalogue
+
+            for r in self.drugs:
+                drug = catalogue().drug(r.drug, field=f"arm {self.name!r}: drug")
+                idx = []
+                for st in (drug.dose_state, drug.infusion_state):
+                    if st and st not in state_index:
+                        raise InputError(f"arm {self.name!r}: drug {r.drug!r} doses state {st!r}, "
+                                         f"which the model lacks (its modules "
+                                         f"{', '.join(drug.modules)} are not composed)")
+                    idx.append(state_index[st] if st else -1)
+                events += r.events(idx[0], idx[1], height_cm=height_cm, weight_kg=weight_kg)
         for i, d in enumerate(self.doses):
             if d.state not in state_index:
                 raise InputError(f"arm {self.name!r}: dose[{i}].state: got {d.state!r}, expected "
@@ -175,7 +238,9 @@ class Regimen:
             replace(d, day=d.day + days) for d in self.lymphodepletion.doses))
         car = None if self.car_t is None else replace(self.car_t, day=self.car_t.day + days)
         return replace(self, lymphodepletion=ld, car_t=car,
-                       doses=tuple(d.shifted(days) for d in self.doses))
+                       doses=tuple(d.shifted(days) for d in self.doses),
+                       drugs=tuple(r.shifted(days) for r in self.drugs),
+                       co_infusions=tuple(replace(p, day=p.day + days) for p in self.co_infusions))
 
     @classmethod
     def erlangen_car_t(cls, *, dose_per_kg: float = 1e6) -> Regimen:

@@ -48,7 +48,6 @@ from immunoreset.trial._report import (
 from immunoreset.trial._run import TrialResult, run_trial, simulate_trial
 from immunoreset.trial._spec import (
     BACKGROUNDS,
-    LYMPHODEPLETION_REGIMENS,
     ArmSpec,
     Background,
     PopulationSpec,
@@ -67,7 +66,6 @@ __all__ = [
     "ENDPOINTS",
     "ENDPOINT_COLUMNS",
     "INTERVAL_METHODS",
-    "LYMPHODEPLETION_REGIMENS",
     "VACCINE_TITRE_LOSS_FRACTION",
     "ArmSpec",
     "Background",

@@ -85,10 +85,7 @@ def _cohorts(spec: TrialSpec, parameters: ParameterSet, seed: int, n: int,
              ) -> list[dict[str, Cohort]]:
     """Per chunk, the cohort of each arm (one shared cohort when paired), of the SLE model
     with the spec's ``[model]`` modules composed after it."""
-    from immunoreset.simulation._config import study_model
-
-    model_spec, parameters = study_model(parameters, spec.model_modules,
-                                         spec.model_parameter_files)
+    model_spec, parameters = spec.study_model(parameters)
     model = build_model(model_spec)
     chunks = []
     cs = spec.population.cohort
@@ -315,9 +312,7 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True,
         spec = load_trial_spec(spec)
     t0 = time.perf_counter()
     parameters = _parameters(spec)
-    from immunoreset.simulation._config import study_model
-
-    model_spec, extended = study_model(parameters, spec.model_modules, spec.model_parameter_files)
+    model_spec, extended = spec.study_model(parameters)
     check_inclusion_satisfiable(extended, spec.population.cohort, seed=spec.seed,
                                 model=build_model(model_spec))
     n = spec.population.n_per_arm

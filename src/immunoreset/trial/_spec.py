@@ -21,12 +21,12 @@ from typing import Any
 
 from immunoreset.engine import SolverSettings
 from immunoreset.errors import InputError, SpecDeprecationWarning
+from immunoreset.model import ModelSpec, ParameterSet
 from immunoreset.population import CohortSpec
 from immunoreset.simulation import DEFAULT_SOLVER
 from immunoreset.spec import (
     ARM_NAME_PATTERN,
     BACKGROUNDS,
-    LYMPHODEPLETION_REGIMENS,
     Background,
     TrialTable,
     check_parameter_values,
@@ -34,13 +34,12 @@ from immunoreset.spec import (
     upgrade_trial_document,
     validate,
 )
-from immunoreset.therapy import CarTProduct, Lymphodepletion, Regimen, StateDose
+from immunoreset.therapy import CarTProduct, DrugRegimen, Lymphodepletion, Regimen, StateDose
 from immunoreset.trial._endpoints import ENDPOINTS
 from immunoreset.trial._intervals import INTERVAL_METHODS
 
 __all__ = [
     "BACKGROUNDS",
-    "LYMPHODEPLETION_REGIMENS",
     "ArmSpec",
     "Background",
     "PopulationSpec",
@@ -69,6 +68,8 @@ class ArmSpec:
     label: str = ""
     family: str | None = None
     doses: tuple[StateDose, ...] = ()
+    drugs: tuple[DrugRegimen, ...] = ()
+    co_infusions: tuple[CarTProduct, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _ARM_NAME.match(self.name):
@@ -89,7 +90,8 @@ class ArmSpec:
         return Regimen(self.name, self.lymphodepletion, self.car_t,
                        prednisone_mg_per_day=float(b.prednisone_mg_per_day),
                        antimalarial=b.antimalarial, immunosuppressant=b.immunosuppressant,
-                       biologic=b.biologic, doses=self.doses)
+                       biologic=b.biologic, doses=self.doses, drugs=self.drugs,
+                       co_infusions=self.co_infusions)
 
     @property
     def dose(self) -> tuple[float, str] | None:
@@ -251,6 +253,14 @@ class TrialSpec:
     model_modules: tuple[Path, ...] = ()
     model_parameter_files: tuple[Path, ...] = ()
 
+    def study_model(self, parameters: ParameterSet) -> tuple[ModelSpec, ParameterSet]:
+        """The trial's model and parameter set: the SLE model, the therapy modules its arms
+        need, then its ``[model]`` module files."""
+        from immunoreset.simulation._config import study_model, therapy_modules
+
+        return study_model(parameters, self.model_modules, self.model_parameter_files,
+                           therapies=therapy_modules(a.regimen for a in self.arms))
+
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InputError(f"trial.name: got {self.name!r}, expected a non-empty name")
@@ -340,23 +350,25 @@ class TrialSpec:
 
 def _parse(doc: Mapping[str, Any], source: str | None, base: Path) -> TrialSpec:
     from immunoreset.model import build_model, load_parameters
-    from immunoreset.simulation._config import check_regimen_events, study_model
+    from immunoreset.simulation._config import check_regimen_events, study_model, therapy_modules
 
     doc, renames, note = upgrade_trial_document(doc)
     t = validate(TrialTable, doc, root="spec", renames=renames)
     modules, parameter_files = t.model.paths(base)
+    built_arms = [built for a in t.arm for built in a.build()]
+    therapies = therapy_modules(b.regimen for b in built_arms)
     state_index = None
-    if modules or parameter_files:
+    if modules or parameter_files or therapies:
         pfile = t.parameters.path(base)
         model, _ = study_model(load_parameters(None if pfile is None else str(pfile)), modules,
-                               parameter_files)
+                               parameter_files, therapies=therapies)
         state_index = build_model(model).state_index
     arms = []
-    for a in t.arm:
-        for built in a.build():
-            check_regimen_events(built.regimen, state_index)
-            arms.append(ArmSpec(built.name, built.regimen.lymphodepletion, built.regimen.car_t,
-                                built.background, built.label, built.family, built.regimen.doses))
+    for built in built_arms:
+        check_regimen_events(built.regimen, state_index)
+        arms.append(ArmSpec(built.name, built.regimen.lymphodepletion, built.regimen.car_t,
+                            built.background, built.label, built.family, built.regimen.doses,
+                            built.regimen.drugs, built.regimen.co_infusions))
     include = t.endpoints.include if t.endpoints.include is not None else list(ENDPOINTS)
     endpoints = tuple(n for n in ENDPOINTS if n in include and n not in t.endpoints.exclude)
     success = []

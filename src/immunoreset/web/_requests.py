@@ -177,6 +177,9 @@ class PatientRequest(SpecModel):
     @model_validator(mode="after")
     def _one_therapy(self) -> Self:
         car = self.therapy.car_t
+        if self.therapy.co_infusion:
+            raise FieldError("therapy.co_infusion", "got a co-infusion, expected one product "
+                             "(a co-infusion is a trial: use the trial view)")
         if car is not None and car.is_grid:
             key = "dose_per_kg" if car.dose_per_kg is not None else "flat_dose"
             raise FieldError(f"therapy.car_t.{key}", "got a list of doses, expected one dose (a "
