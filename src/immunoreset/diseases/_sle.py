@@ -211,10 +211,8 @@ def visit_table(obs: Mapping[str, np.ndarray], params: np.ndarray, thresholds: n
     table["c4_lln_g_per_l"] = C4_LLN_G_PER_L
     table["anti_dsdna_uln_iu_per_ml"] = ANTI_DSDNA_ULN_IU_PER_ML
     table["pga"] = obs["pga"].ravel()
-    table["prednisone_mg_per_day"] = regimen.prednisone_mg_per_day
-    table["antimalarial"] = int(regimen.antimalarial)
-    table["immunosuppressant"] = int(regimen.immunosuppressant)
-    table["biologic"] = int(regimen.biologic)
+    for key, per_day in regimen.clinical_record(days).items():  # background and drugs by day
+        table[key] = np.tile(per_day, n)
     for key, val in _crs_inputs(obs["il6"], params, _model(model).parameter_index).items():
         table[key] = val.ravel()
     return pd.DataFrame(table)

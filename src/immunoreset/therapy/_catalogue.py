@@ -29,7 +29,7 @@ from immunoreset.errors import InputError
 from immunoreset.therapy._drugs import DOSE_UNITS, RATE_UNITS, DrugRegimen, RateSegment
 from immunoreset.therapy._regimen import CAR_T_TARGETS, Dose, Lymphodepletion
 
-__all__ = ["CAR_T_TARGETS", "PRODUCT_KINDS", "Catalogue", "Drug", "Product", "catalogue"]
+__all__ = ["CAR_T_TARGETS", "DRUG_RECORDS", "PRODUCT_KINDS", "Catalogue", "Drug", "Product", "catalogue"]
 
 #: Product classes: autologous integrating, allogeneic (host rejection), mRNA
 #: (non-integrating, no proliferation).
@@ -50,6 +50,12 @@ class Drug:
     dose_state: str
     infusion_state: str
     source: str
+    record: str = ""
+
+
+#: How the clinical visit record counts a drug (DORIS, LLDAS): as prednisone-equivalent
+#: mg/day, as an antimalarial, an immunosuppressant or a biologic, or not at all ("").
+DRUG_RECORDS = ("", "glucocorticoid", "antimalarial", "immunosuppressant", "biologic")
 
 
 @dataclass(frozen=True)
@@ -210,7 +216,10 @@ def catalogue() -> Catalogue:
             e = _Entry(t, f"therapy catalogue {fname}: drug[{i}]")
             d = Drug(e.text("name"), e.text("label"), e.text("kind"), e.names("modules"),
                      e.text("dose_state", default=""), e.text("infusion_state", default=""),
-                     e.text("source"))
+                     e.text("source"), e.text("record", default=""))
+            if d.record not in DRUG_RECORDS:
+                raise InputError(f"{e.where}.record: got {d.record!r}, expected one of "
+                                 f"{', '.join(repr(r) for r in DRUG_RECORDS)}")
             if d.name in drugs:
                 raise InputError(f"{e.where}.name: {d.name!r} is defined twice")
             drugs[d.name] = d

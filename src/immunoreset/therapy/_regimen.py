@@ -11,12 +11,14 @@ shifts every output by k days.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import numpy as np
+
 from immunoreset.errors import InputError
-from immunoreset.therapy._drugs import DrugRegimen
+from immunoreset.therapy._drugs import DrugRegimen, per_patient
 from immunoreset.therapy._state_dose import StateDose
 
 __all__ = [
@@ -93,6 +95,16 @@ class Lymphodepletion:
         """No lymphodepletion."""
         return cls("none", ())
 
+
+#: Days after the last bolus of a recorded drug (an anti-CD20 antibody) during which the
+#: clinical record counts the patient as taking it: one retreatment interval of the
+#: rituximab regimens (1,000 mg days 1 and 15, repeated at 6 months; therapies.md §1.1).
+#: A recording convention for DORIS/LLDAS, not a pharmacological parameter.
+BOLUS_RECORD_DAYS = 182.0
+
+#: The reference body size of per-arm records (a rate per kg or m² as mg/day).
+REFERENCE_HEIGHT_CM = 170.0
+REFERENCE_WEIGHT_KG = 70.0
 
 #: Antigens a CAR-T product can target.
 CAR_T_TARGETS = ("CD19", "BCMA", "CD19+BCMA")
@@ -183,6 +195,47 @@ class Regimen:
             if m not in out:
                 out.append(m)
         return tuple(out)
+
+    def clinical_record(self, days: Sequence[float] | np.ndarray) -> dict[str, np.ndarray]:
+        """The lupus drugs of the clinical visit record on each of ``days``: prednisone-
+        equivalent mg/day and 0/1 for antimalarial, immunosuppressant and biologic.
+
+        The background gives a constant record; each drug adds by the ``record`` class of
+        its catalogue entry: a glucocorticoid its rate in force (mg/day prednisone-
+        equivalent), a daily drug counts while a segment is in force, a bolus-dosed drug
+        from its first dose to :data:`BOLUS_RECORD_DAYS` after its last. A rate per kg or
+        m² is recorded for the reference patient (170 cm, 70 kg): the record is one per
+        arm."""
+        d = np.asarray(days, dtype=np.float64)
+        out = {"prednisone_mg_per_day": np.full(d.shape, float(self.prednisone_mg_per_day)),
+               "antimalarial": np.full(d.shape, int(self.antimalarial), dtype=np.int64),
+               "immunosuppressant": np.full(d.shape, int(self.immunosuppressant), dtype=np.int64),
+               "biologic": np.full(d.shape, int(self.biologic), dtype=np.int64)}
+        if not self.drugs:
+            return out
+        from immunoreset.therapy._catalogue import catalogue
+
+        for r in self.drugs:
+            record = catalogue().drug(r.drug).record
+            if not record:
+                continue
+            if r.segments:
+                rate = np.zeros(d.shape)
+                for seg in r.segments:  # per body size: the reference patient's
+                    rate[(d >= seg.start) & (d < seg.stop)] += per_patient(
+                        seg.rate, seg.unit, height_cm=REFERENCE_HEIGHT_CM,
+                        weight_kg=REFERENCE_WEIGHT_KG)
+                if record == "glucocorticoid":
+                    out["prednisone_mg_per_day"] = out["prednisone_mg_per_day"] + rate
+                else:
+                    out[record] = np.maximum(out[record], (rate > 0).astype(np.int64))
+            else:
+                on = (d >= min(r.days)) & (d <= max(r.days) + BOLUS_RECORD_DAYS)
+                if record == "glucocorticoid":
+                    raise InputError(f"drug regimen {r.name!r}: a glucocorticoid is recorded "
+                                     "as a daily rate, expected segments")
+                out[record] = np.maximum(out[record], on.astype(np.int64))
+        return out
 
     def drug_rate(self, drug: str, day: float, *, height_cm: float = 170.0,
                   weight_kg: float = 70.0) -> float:

@@ -374,6 +374,99 @@ def _dose_response(result: TrialResult, colours: dict[str, str]) -> list[str]:
 
 # -- the page -----------------------------------------------------------------------------------
 
+def _short(x: float, fmt: str) -> str:
+    """Two significant digits; below 0.01 in powers of ten (tables stay narrow)."""
+    if fmt == "days":
+        return f"{x:.0f}"
+    return f"{x:.2g}" if x == 0 or abs(x) >= 0.01 else f"{x:.1e}"
+
+
+def _iqr(values: pd.Series, fmt: str) -> str:
+    v = values.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return "–"
+    q25, q50, q75 = np.percentile(v, [25, 50, 75])
+    return f"{_short(q50, fmt)} ({_short(q25, fmt)}–{_short(q75, fmt)})"
+
+
+def mechanism_table(result: TrialResult) -> pd.DataFrame:
+    """Per arm (columns) the median (IQR) of each mechanism read-out (rows): depth and
+    days of depletion per compartment, the autoreactive mass, each autoantibody and the
+    protective titres at the end, relative to baseline."""
+    from immunoreset.trial._mechanism import variable_label
+
+    pts = result.patients
+    names = [c.removeprefix("why_") for c in pts.columns if c.startswith("why_")]
+    rows: dict[str, dict[str, str]] = {}
+    kinds = {"_nadir": "nadir, × baseline", "_at_end": "at the end, × baseline",
+             "_days_depleted": "days below 10% of baseline"}
+    for col in names:
+        suffix = next(k for k in kinds if col.endswith(k))
+        var = col.removesuffix(suffix)
+        label = kinds[suffix]
+        fmt = "days" if suffix == "_days_depleted" else "fraction"
+        rows[f"{variable_label(var)} — {label}"] = {
+            result.spec.arm(a).label: _iqr(pts.loc[pts["arm"] == a, f"why_{col}"], fmt)
+            for a in result.spec.arm_names}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def mechanism_figure(result: TrialResult, colours: dict[str, str]) -> Figure | None:
+    """Per-arm median curves (IQR shaded) of the mechanism read-outs, one panel each."""
+    from matplotlib.figure import Figure
+
+    from immunoreset.trial._mechanism import variable_label
+
+    m = result.mechanism
+    if m.empty:
+        return None
+    variables = list(dict.fromkeys(m["variable"]))
+    ncol = min(4, len(variables))
+    nrow = -(-len(variables) // ncol)
+    fig = Figure(figsize=(3.2 * ncol, 2.6 * nrow), dpi=110)
+    axes = np.atleast_1d(fig.subplots(nrow, ncol)).ravel()
+    for ax, var in zip(axes, variables, strict=False):
+        for arm in result.spec.arm_names:
+            c = m[(m["variable"] == var) & (m["arm"] == arm)]
+            if c.empty:
+                continue
+            colour = colours.get(arm)
+            ax.plot(c["day"], np.maximum(c["median"], 1e-4), color=colour, lw=1.4,
+                    label=result.spec.arm(arm).label)
+            ax.fill_between(c["day"], np.maximum(c["q25"], 1e-4), np.maximum(c["q75"], 1e-4),
+                            color=colour, alpha=0.15, lw=0)
+        ax.set_yscale("log")
+        ax.axhline(1.0, color="#888888", lw=0.6, ls=":")
+        ax.set_title(f"{variable_label(var)} (× baseline)", fontsize=8.5)
+        ax.set_xlabel("day", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[len(variables):]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=6.5, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _mechanism(result: TrialResult, colours: dict[str, str]) -> str:
+    if result.mechanism.empty and not any(c.startswith("why_") for c in result.patients.columns):
+        return "<p>No mechanism read-outs in this run.</p>"
+    fig = mechanism_figure(result, colours)
+    body = ('<p class="note">What each therapy does to the disease\'s machinery, read from the '
+            "trajectories relative to each patient's pre-treatment value: depth (nadir) and "
+            "duration (days below 10% of baseline) of B-lineage depletion in blood, lymphoid "
+            "tissue and marrow; the autoreactive tissue B-cell mass that sustains the "
+            "immune-complex loop (a pool that stays near zero does not rebuild the disease; "
+            "one back near 1× has); each autoantibody's washout; protective (vaccine) IgG "
+            "from long-lived plasma cells. Median (interquartile range) over patients.</p>")
+    body += _table(mechanism_table(result).reset_index().rename(columns={"index": "read-out"}))
+    if fig is not None:
+        body += _figure(fig, "Median (IQR) per arm, relative to baseline, log scale; dotted: "
+                        f"baseline. Curves from the first {min(250, result.spec.population.n_per_arm)} "
+                        "patients of each arm.")
+    return body
+
+
 def _section(anchor: str, heading: str, body: str) -> str:
     return f'<section id="{anchor}"><h2>{html.escape(heading)}</h2>{body}</section>'
 
@@ -414,7 +507,8 @@ def render_report(result: TrialResult) -> str:
     parts = [f"<h1>{html.escape(spec.title)}</h1>", f'<p class="meta">{meta}</p>',
              '<nav><a href="#arms">Arms</a><a href="#endpoints">Endpoints</a>'
              '<a href="#differences">Differences</a><a href="#km">Kaplan–Meier</a>'
-             '<a href="#dose">Dose–response</a><a href="#replicates">Replicates</a>'
+             '<a href="#dose">Dose–response</a><a href="#why">Why</a>'
+             '<a href="#replicates">Replicates</a>'
              '<a href="#manifest">Manifest</a></nav>']
     parts.append(_section("arms", "Arms", _arms_table(result)))
     notes = ('<p class="note">Proportions: % of patients with their '
@@ -450,6 +544,7 @@ def render_report(result: TrialResult) -> str:
     parts.append(_section("dose", "Dose–response", "".join(dr) if dr else
                           "<p>No dose grid in this trial (give a list of doses in an arm's "
                           "<code>car_t.dose_per_kg</code>).</p>"))
+    parts.append(_section("why", "Why each therapy works or fails", _mechanism(result, colours)))
     if spec.replicates.n:
         s = result.success.copy()
         body = ('<p class="note">Each replicate trial draws the population-level parameters from '

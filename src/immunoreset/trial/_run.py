@@ -35,6 +35,7 @@ from immunoreset.trial._analysis import (
 )
 from immunoreset.trial._dose_response import dose_response_table
 from immunoreset.trial._endpoints import FAILED, endpoint, patient_outcomes
+from immunoreset.trial._mechanism import mechanism_curves, mechanism_readouts
 from immunoreset.trial._replicates import (
     criterion_value,
     load_posterior,
@@ -103,12 +104,16 @@ def _cohorts(spec: TrialSpec, parameters: ParameterSet, seed: int, n: int,
 
 
 def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_per_arm: int,
-                   bar: Any = None) -> pd.DataFrame:
+                   bar: Any = None, mechanism: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """The per-patient table of one trial: every arm over its ``n_per_arm`` patients drawn
-    from ``seed`` under ``parameters`` (one row per arm and patient)."""
+    from ``seed`` under ``parameters`` (one row per arm and patient), with the mechanism
+    read-outs (:func:`~immunoreset.trial.mechanism_readouts`) as ``why_*`` columns.
+
+    ``mechanism``: when given, each arm's median curves of its first chunk of patients
+    (:data:`CHUNK_SIZE`; :func:`~immunoreset.trial.mechanism_curves`) are appended to it."""
     days = _days(spec)
     frames = []
-    for cohorts in _cohorts(spec, parameters, seed, n_per_arm):
+    for chunk, cohorts in enumerate(_cohorts(spec, parameters, seed, n_per_arm)):
         for arm in spec.arms:
             cohort = cohorts[arm.name]
             res = simulate_arm(cohort, arm.regimen, arm=arm.name, days=days, settings=spec.solver)
@@ -126,7 +131,12 @@ def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_pe
                                 "baseline_anti_dsdna": baseline["anti_dsdna"],
                                 "baseline_c3": baseline["c3"],
                                 "baseline_proteinuria": y0[:, s["proteinuria"]]})
-            frames.append(out.merge(cov, on="patient_id", how="left"))
+            why = mechanism_readouts(res.values, days).add_prefix("why_")
+            why.insert(0, "patient_id", list(cohort.patient_id))
+            if mechanism is not None and chunk == 0:
+                mechanism.append(mechanism_curves(res.values, days, arm.name, ok=res.ok))
+            frames.append(out.merge(cov, on="patient_id", how="left").merge(
+                why, on="patient_id", how="left"))
             if bar is not None:
                 bar.update(len(cohort))
     patients = pd.concat(frames, ignore_index=True)
@@ -150,7 +160,9 @@ class TrialResult:
     :func:`~immunoreset.trial.patient_outcomes`); ``endpoints`` and ``differences``: the
     ``endpoints.csv`` / ``differences.csv`` tables; ``curves``: Kaplan–Meier fit per
     ``(endpoint, arm)``; ``dose_response``: the dose-grid rows; ``replicates``: one row per
-    replicate and criterion; ``success``: probability of success per criterion.
+    replicate and criterion; ``success``: probability of success per criterion;
+    ``mechanism``: per-arm median curves of the mechanism read-outs relative to baseline
+    (``mechanism.csv``; :func:`~immunoreset.trial.mechanism_curves`).
     """
 
     spec: TrialSpec
@@ -162,6 +174,7 @@ class TrialResult:
     replicates: pd.DataFrame
     success: pd.DataFrame
     manifest: Mapping[str, Any] = field(default_factory=dict)
+    mechanism: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
         n = self.patients.groupby("arm", observed=True).size().to_dict()
@@ -239,7 +252,8 @@ class TrialResult:
 
     def write(self, out: str | Path | RunDirectory, *, command: str | None = None) -> Path:
         """Write ``endpoints.csv``, ``differences.csv``, ``patients.parquet``,
-        ``km_curves.csv``, ``dose_response.csv`` (dose grids), ``replicates.csv`` and
+        ``km_curves.csv``, ``dose_response.csv`` (dose grids), ``mechanism.csv`` (the
+        per-arm median curves of the mechanism read-outs), ``replicates.csv`` and
         ``success.csv`` (replicates), ``report.html`` and ``manifest.json`` into ``out``
         (atomically; ``out`` must not exist or be empty). ``out`` may be a
         :class:`~immunoreset.io.RunDirectory` already open (its owner commits it)."""
@@ -258,6 +272,8 @@ class TrialResult:
             write_csv(km_curve_table(self.curves), run_dir.path("km_curves.csv"))
             if not self.dose_response.empty:
                 write_csv(self.dose_response, run_dir.path("dose_response.csv"))
+            if not self.mechanism.empty:
+                write_csv(self.mechanism, run_dir.path("mechanism.csv"))
             if self.spec.replicates.n:
                 write_csv(self.replicates, run_dir.path("replicates.csv"))
                 write_csv(self.success, run_dir.path("success.csv"))
@@ -320,7 +336,10 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True,
     total = len(spec.arms) * (n + spec.replicates.n * n_rep)
     bar = _Progress(tqdm(total=total, unit="arm-patient", desc=f"trial {spec.name}",
                          disable=not (progress and sys.stderr.isatty())), total, on_progress)
-    patients = simulate_trial(spec, parameters, seed=spec.seed, n_per_arm=n, bar=bar)
+    curves_rows: list[pd.DataFrame] = []
+    patients = simulate_trial(spec, parameters, seed=spec.seed, n_per_arm=n, bar=bar,
+                              mechanism=curves_rows)
+    mechanism = pd.concat(curves_rows, ignore_index=True) if curves_rows else pd.DataFrame()
     t_sim = time.perf_counter() - t0
     curves = kaplan_meier_curves(patients, spec)
     endpoints = endpoint_table(patients, spec, curves)
@@ -358,7 +377,8 @@ def run_trial(spec: TrialSpec | str | Path, *, progress: bool = True,
                                      "(accepted ABC samples)" if spec.replicates.n else None,
                "date": _dt.date.today().isoformat()})
     return TrialResult(spec, patients, endpoints, differences, curves,
-                       dose_response_table(endpoints, spec), replicates, success, manifest)
+                       dose_response_table(endpoints, spec), replicates, success, manifest,
+                       mechanism)
 
 
 def _config(spec: TrialSpec) -> dict[str, Any]:
