@@ -39,7 +39,8 @@ def test_all_instruments_are_scored_by_default_with_their_dtypes() -> None:
     assert {c: str(scored[c].dtype) for c in INSTRUMENTS} == {
         "sledai_2k": "int16", "clinical_sledai": "int16", "doris": "int8",
         "drug_free_doris": "int8", "lldas": "int8", "sri4": "Int8", "crs_grade": "int8",
-        "icans_grade": "int8",
+        "icans_grade": "int8", "complete_renal_response": "Int8",
+        "partial_renal_response": "Int8", "renal_response": "Int8",
     }  # fmt: skip
 
 

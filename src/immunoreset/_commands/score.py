@@ -9,7 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from immunoreset.clinical import INSTRUMENTS, score_file
+from immunoreset.clinical import (
+    DEFAULT_RENAL_DEFINITION,
+    INSTRUMENTS,
+    RENAL_DEFINITIONS,
+    score_file,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -18,7 +23,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the ``score`` sub-command on ``subparsers`` and return its parser."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "score",
-        help="add SLEDAI-2K, DORIS, LLDAS, SRI-4, CRS and ICANS scores to a visit table",
+        help="add SLEDAI-2K, DORIS, LLDAS, SRI-4, CRS, ICANS and renal-response scores to a "
+        "visit table",
         description=(
             "Score a visit table (CSV or Parquet, one row per patient visit) and write it with "
             "the score columns added. See docs/clinical.md for the columns."
@@ -39,12 +45,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"instruments to score (default: all): {', '.join(INSTRUMENTS)}",
     )
+    parser.add_argument(
+        "--renal-definition",
+        choices=tuple(RENAL_DEFINITIONS),
+        default=DEFAULT_RENAL_DEFINITION,
+        metavar="NAME",
+        help="definition of complete/partial renal response (default: "
+        f"{DEFAULT_RENAL_DEFINITION}): {', '.join(RENAL_DEFINITIONS)}",
+    )
     parser.set_defaults(run=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Score ``args.visits`` into ``args.out``; returns the exit status (0)."""
-    scored = score_file(args.visits, args.out, instruments=args.instruments)
+    scored = score_file(args.visits, args.out, instruments=args.instruments,
+                        renal_definition=args.renal_definition)
     print(f"wrote {args.out} ({len(scored)} visits)")
     return 0

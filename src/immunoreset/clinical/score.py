@@ -29,6 +29,13 @@ from immunoreset.clinical.crs import crs_grade
 from immunoreset.clinical.doris import doris_remission, drug_free_doris_remission
 from immunoreset.clinical.icans import icans_grade
 from immunoreset.clinical.lldas import lldas
+from immunoreset.clinical.renal_response import (
+    DEFAULT_RENAL_DEFINITION,
+    RenalResponse,
+    RenalResponseDefinition,
+    renal_response,
+)
+from immunoreset.clinical.renal_response import renal_definition as _definition
 from immunoreset.clinical.sledai2k import (
     CLINICAL_DESCRIPTORS,
     DESCRIPTORS,
@@ -39,6 +46,8 @@ from immunoreset.clinical.sri4 import BILAG_COLUMNS, sri4
 from immunoreset.clinical.visits import (
     INSTRUMENT_COLUMNS,
     INSTRUMENTS,
+    RENAL_INSTRUMENTS,
+    PreparedVisits,
     Visit,
     check_instruments,
     prepare_visits,
@@ -50,7 +59,12 @@ __all__ = ["VisitScores", "score_file", "score_visit", "score_visits"]
 _READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
-def score_visits(table: pd.DataFrame, *, instruments: Iterable[str] | None = None) -> pd.DataFrame:
+def score_visits(
+    table: pd.DataFrame,
+    *,
+    instruments: Iterable[str] | None = None,
+    renal_definition: str | RenalResponseDefinition = DEFAULT_RENAL_DEFINITION,
+) -> pd.DataFrame:
     """Return a copy of ``table`` with one score column per instrument added.
 
     Parameters
@@ -63,14 +77,20 @@ def score_visits(table: pd.DataFrame, *, instruments: Iterable[str] | None = Non
     ----------------
     instruments
         Names from :data:`~immunoreset.clinical.INSTRUMENTS`; default all. Only the columns
-        these instruments need must be present.
+        these instruments need must be present (the renal columns are optional).
+    renal_definition
+        The renal-response definition: a name in
+        :data:`~immunoreset.clinical.RENAL_DEFINITIONS` (default ``"lunar"``) or a
+        :class:`~immunoreset.clinical.RenalResponseDefinition`.
 
     Returns
     -------
     A new DataFrame with the same rows, index and columns, plus the score columns in the order
     of :data:`~immunoreset.clinical.INSTRUMENTS` (an existing score column is overwritten):
     SLEDAI scores as int16, DORIS/LLDAS as int8 0/1, SRI-4 as nullable ``Int8`` (missing on
-    a patient's first visit), grades as int8.
+    a patient's first visit), grades as int8, renal responses as nullable ``Int8`` (missing
+    on a patient's first visit and where not evaluable, e.g. without ``upcr_g_per_g`` and
+    ``egfr_ml_per_min_per_1_73m2``).
 
     Raises
     ------
@@ -79,6 +99,7 @@ def score_visits(table: pd.DataFrame, *, instruments: Iterable[str] | None = Non
         scored then.
     """
     asked = check_instruments(instruments)
+    definition = _definition(renal_definition)
     visits = prepare_visits(table, instruments=asked)
     values, descriptors = visits.values, visits.descriptors
     have = set(descriptors.columns)
@@ -90,6 +111,7 @@ def score_visits(table: pd.DataFrame, *, instruments: Iterable[str] | None = Non
     )
     order = {"patient_id": visits.patient_id, "day": visits.day}
     scores: dict[str, object] = {}
+    renal = _renal(visits, definition) if set(asked) & set(RENAL_INSTRUMENTS) else None
     for name in asked:
         columns = [values[c] for c in INSTRUMENT_COLUMNS[name]]
         if name == "sledai_2k":
@@ -109,9 +131,33 @@ def score_visits(table: pd.DataFrame, *, instruments: Iterable[str] | None = Non
             scores[name] = crs_grade(*columns)
         elif name == "icans_grade":
             scores[name] = icans_grade(*columns)
+        elif renal is not None:
+            part = {"complete_renal_response": renal.complete,
+                    "partial_renal_response": renal.partial, "renal_response": renal.overall}
+            scores[name] = pd.array(part[name], dtype="boolean").astype("Int8")
     added = pd.DataFrame(scores, index=table.index)
     kept = table.drop(columns=[c for c in asked if c in table.columns])
     return pd.concat([kept, added], axis=1)
+
+
+def _renal(visits: PreparedVisits, definition: RenalResponseDefinition) -> RenalResponse:
+    """The renal response of every visit; not evaluable where the optional columns lack."""
+    values, n = visits.values, visits.n_visits
+    nan = np.full(n, np.nan)
+
+    def column(name: str) -> np.ndarray:
+        found = values.get(name)
+        return nan if found is None else np.asarray(found, dtype=float)
+
+    return renal_response(
+        column("upcr_g_per_g"),
+        column("egfr_ml_per_min_per_1_73m2"),
+        patient_id=visits.patient_id,
+        day=visits.day,
+        definition=definition,
+        prednisone_mg_per_day=column("prednisone_mg_per_day"),
+        rescue=column("renal_rescue"),
+    )
 
 
 def read_visits(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -138,6 +184,7 @@ def score_file(
     path_out: str | os.PathLike[str],
     *,
     instruments: Iterable[str] | None = None,
+    renal_definition: str | RenalResponseDefinition = DEFAULT_RENAL_DEFINITION,
 ) -> pd.DataFrame:
     """Score the visit table in ``path_in`` and write it, with scores, to ``path_out``.
 
@@ -165,11 +212,13 @@ def score_file(
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"--out: folder {str(folder)!r} is not writable, expected a folder "
                          "this user can write")
+    definition = _definition(renal_definition)
     in_path = Path(path_in)
     if out_path.exists() and in_path.exists() and os.path.samefile(out_path, in_path):
         raise InputError(f"--out: {str(out_path)!r} is the input VISITS file, expected another "
                          "file name (score never overwrites its input)")
-    scored = score_visits(read_visits(path_in), instruments=instruments)
+    scored = score_visits(read_visits(path_in), instruments=instruments,
+                          renal_definition=definition)
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{out_path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -205,6 +254,9 @@ class VisitScores:
     sri4: bool | None = None
     crs_grade: int | None = None
     icans_grade: int | None = None
+    complete_renal_response: bool | None = None
+    partial_renal_response: bool | None = None
+    renal_response: bool | None = None
 
 
 def score_visit(
@@ -212,6 +264,7 @@ def score_visit(
     *,
     history: Sequence[Visit] = (),
     instruments: Iterable[str] | None = None,
+    renal_definition: str | RenalResponseDefinition = DEFAULT_RENAL_DEFINITION,
 ) -> VisitScores:
     """Score one visit, given the same patient's earlier visits (needed by SRI-4 and LLDAS).
 
@@ -223,8 +276,8 @@ def score_visit(
     Other parameters
     ----------------
     history
-        Earlier visits of the same patient, in any order; the earliest is the SRI-4 baseline
-        and the latest the LLDAS "previous assessment".
+        Earlier visits of the same patient, in any order; the earliest is the SRI-4 and
+        renal-response baseline and the latest the LLDAS "previous assessment".
     instruments
         Default: every instrument whose inputs are known in ``visit`` and ``history``.
 
@@ -236,7 +289,8 @@ def score_visit(
                 f"history: got a visit of patient {earlier.patient_id!r} on day {earlier.day}, "
                 f"expected earlier visits of patient {visit.patient_id!r} (before day {visit.day})"
             )
-    longitudinal = {"lldas", "sri4"}  # need earlier visits; the others use this visit only
+    # need earlier visits; the others use this visit only
+    longitudinal = {"lldas", "sri4", *RENAL_INSTRUMENTS}
     table = pd.DataFrame([v.to_record() for v in (*history, visit)])
     if instruments is None:
         known_now = set(table.columns[table.iloc[[-1]].notna().all()])
@@ -252,7 +306,8 @@ def score_visit(
     scored = pd.concat(
         [
             score_visits(table.iloc[[-1]], instruments=now).iloc[-1] if now else pd.Series(),
-            score_visits(table, instruments=over_time).iloc[-1][over_time]
+            score_visits(table, instruments=over_time, renal_definition=renal_definition)
+            .iloc[-1][over_time]
             if over_time
             else pd.Series(),
         ]
@@ -262,7 +317,7 @@ def score_visit(
         value = scored[name]
         if pd.isna(value):
             result[name] = None
-        elif name in {"doris", "drug_free_doris", "lldas", "sri4"}:
+        elif name in {"doris", "drug_free_doris", "lldas", "sri4", *RENAL_INSTRUMENTS}:
             result[name] = bool(value)
         else:
             result[name] = int(value)

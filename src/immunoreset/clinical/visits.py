@@ -21,6 +21,12 @@ the column and the value, e.g.::
     row 3 (patient 'P1', day 28), column 'proteinuria_g_per_day': got 3500, expected g/day
     between 0 and 30 (did you pass mg/day?)
 
+The renal-response instruments (:mod:`~immunoreset.clinical.renal_response`) read optional
+columns (:data:`INSTRUMENT_OPTIONAL_COLUMNS`): ``upcr_g_per_g``, ``egfr_ml_per_min_per_1_73m2``,
+``prednisone_mg_per_day`` and ``renal_rescue``. Absent columns or empty cells make the renal
+response of a visit not evaluable (missing), never an error; a value that is present is
+validated like any other.
+
 Out-of-range bounds that guard against unit mistakes (proteinuria > 30 g/day, platelets >
 2000 × 10^9/L, C3 > 10 g/L, temperature > 45 °C, ...) are plausibility limits chosen for this
 package, not published cut-offs.
@@ -39,6 +45,10 @@ import pandas as pd
 
 from immunoreset.clinical.crs import OXYGEN_SUPPORT
 from immunoreset.clinical.icans import CEREBRAL_EDEMA, CONSCIOUSNESS, ICE_SCORE_MAX, SEIZURE_ICANS
+from immunoreset.clinical.renal_response import (
+    EGFR_MAX_ML_PER_MIN_PER_1_73M2,
+    UPCR_MAX_G_PER_G,
+)
 from immunoreset.clinical.sledai2k import (
     CLINICAL_DESCRIPTORS,
     DESCRIPTORS,
@@ -57,7 +67,10 @@ __all__ = [
     "INSTRUMENTS",
     "INSTRUMENT_COLUMNS",
     "INSTRUMENT_DESCRIPTORS",
+    "INSTRUMENT_OPTIONAL_COLUMNS",
     "LAB_DESCRIPTOR_SOURCES",
+    "RENAL_COLUMNS",
+    "RENAL_INSTRUMENTS",
     "VISIT_COLUMNS",
     "ColumnSpec",
     "PreparedVisits",
@@ -187,6 +200,26 @@ _SPECS: tuple[ColumnSpec, ...] = (
         2000,
         "expected mg/day of prednisone equivalent",
     ),
+    ColumnSpec(
+        "upcr_g_per_g",
+        "number",
+        "g/g",
+        "urine protein-to-creatinine ratio (g/g = mg/mg; renal response only)",
+        0,
+        UPCR_MAX_G_PER_G,
+        "did you pass mg/g (divide by 1000) or mg/mmol (divide by 113)?",
+    ),
+    ColumnSpec(
+        "egfr_ml_per_min_per_1_73m2",
+        "number",
+        "mL/min/1.73 m²",
+        "estimated glomerular filtration rate (renal response only)",
+        0,
+        EGFR_MAX_ML_PER_MIN_PER_1_73M2,
+        "expected mL/min/1.73 m²",
+        positive=True,
+    ),
+    _binary("renal_rescue", "rescue therapy or treatment failure for lupus nephritis at this visit"),
     _binary("antimalarial", "taking an antimalarial (e.g. hydroxychloroquine)"),
     _binary("immunosuppressant", "taking an immunosuppressant (e.g. mycophenolate)"),
     _binary("biologic", "taking a biologic (e.g. belimumab)"),
@@ -244,6 +277,22 @@ INSTRUMENTS: tuple[str, ...] = (
     "sri4",
     "crs_grade",
     "icans_grade",
+    "complete_renal_response",
+    "partial_renal_response",
+    "renal_response",
+)
+#: The renal-response instruments: CRR, PRR and overall response (CRR or PRR).
+RENAL_INSTRUMENTS: tuple[str, ...] = (
+    "complete_renal_response",
+    "partial_renal_response",
+    "renal_response",
+)
+#: Renal-response inputs, all optional (absent = not evaluable).
+RENAL_COLUMNS: tuple[str, ...] = (
+    "upcr_g_per_g",
+    "egfr_ml_per_min_per_1_73m2",
+    "prednisone_mg_per_day",
+    "renal_rescue",
 )
 
 #: CRS inputs (Lee 2019).
@@ -274,6 +323,7 @@ INSTRUMENT_DESCRIPTORS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "sri4": DESCRIPTORS,
         "crs_grade": (),
         "icans_grade": (),
+        **dict.fromkeys(RENAL_INSTRUMENTS, ()),
     }
 )
 #: Other columns each instrument needs (besides ``patient_id`` and ``day``).
@@ -293,7 +343,13 @@ INSTRUMENT_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "sri4": ("pga", *BILAG_COLUMNS),
         "crs_grade": CRS_COLUMNS,
         "icans_grade": ICANS_COLUMNS,
+        **dict.fromkeys(RENAL_INSTRUMENTS, ()),
     }
+)
+#: Columns each instrument reads when present; absent or empty they make its result missing
+#: (not evaluable) instead of raising.
+INSTRUMENT_OPTIONAL_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {name: RENAL_COLUMNS if name in RENAL_INSTRUMENTS else () for name in INSTRUMENTS}
 )
 
 
@@ -369,6 +425,15 @@ def prepare_visits(
             values[name] = checker.categories(spec)
         else:
             values[name] = checker.numbers(spec)
+    optional = [
+        c
+        for c in VISIT_COLUMNS
+        if c not in values and any(c in INSTRUMENT_OPTIONAL_COLUMNS[i] for i in asked)
+    ]
+    for name in optional:
+        found = checker.optional_numbers(name)
+        if found is not None:
+            values[name] = found
     if "vasopressors" in values and "hypotension" in values:
         pressors = np.asarray(values["vasopressors"])
         bad = (pressors > 0) & (np.asarray(values["hypotension"]) == 0)
@@ -643,6 +708,9 @@ class Visit:
     seizure_icans: str | None = None
     motor_weakness: bool | None = None
     cerebral_edema: str | None = None
+    upcr_g_per_g: float | None = None
+    egfr_ml_per_min_per_1_73m2: float | None = None
+    renal_rescue: bool | None = None
 
     def __post_init__(self) -> None:
         descriptors = frozenset(self.descriptors)
@@ -676,6 +744,9 @@ class Visit:
             "biologic",
             *CRS_COLUMNS,
             *ICANS_COLUMNS,
+            "upcr_g_per_g",
+            "egfr_ml_per_min_per_1_73m2",
+            "renal_rescue",
         ):
             value = getattr(self, name)
             if value is not None:

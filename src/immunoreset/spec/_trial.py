@@ -55,15 +55,26 @@ def _endpoint_names(names: list[str]) -> list[str]:
 
 
 class EndpointsTable(SpecModel):
-    """Endpoints to evaluate: the whole library by default."""
+    """Endpoints to evaluate: the whole library by default; ``renal_definition`` names the
+    definition of the renal-response endpoints (see ``immunoreset.clinical.RENAL_DEFINITIONS``)."""
 
     include: list[str] | None = None
     exclude: list[str] = Field(default_factory=list)
+    renal_definition: str = "lunar"
 
     @field_validator("include", "exclude")
     @classmethod
     def _known(cls, v: list[str] | None) -> list[str] | None:
         return v if v is None else _endpoint_names(v)
+
+    @field_validator("renal_definition")
+    @classmethod
+    def _renal(cls, v: str) -> str:
+        from immunoreset.clinical import RENAL_DEFINITIONS
+
+        if v not in RENAL_DEFINITIONS:
+            raise ValueError(f"got {v!r}, expected one of {', '.join(RENAL_DEFINITIONS)}")
+        return v
 
 
 class SuccessTable(SpecModel):

@@ -22,22 +22,40 @@ Conventions (also in ``docs/trials.md``):
 * **ICANS**: the model has no neurological inputs (ICE score, consciousness, seizures,
   oedema), so ICANS is grade 0 for every solved patient by construction; the endpoint is
   reported to make that explicit, not as a prediction.
+* **Renal response** (``complete_renal_response``, ``partial_renal_response``,
+  ``renal_response`` = CRR or PRR) is scored by the clinical library
+  (:func:`~immunoreset.clinical.renal_response`) with the trial's renal definition (default
+  LUNAR). UPCR at each visit is the model's ``proteinuria`` (g/day read as g/g,
+  :data:`~immunoreset.clinical.UPCR_G_PER_G_PER_G_PER_DAY`, Ginsberg 1983). **eGFR is not
+  modelled: it is taken as stable at baseline**, so the eGFR clauses are met and UPCR
+  decides (with the definition's prednisone ceiling, read from the arm's background; no
+  rescue therapy is modelled). Only patients whose pre-treatment UPCR meets the
+  definition's entry threshold (LUNAR: > 1.0 g/g) are in the denominator; the others are
+  not evaluable (NaN), never responders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from immunoreset.clinical import (
+    DEFAULT_RENAL_DEFINITION,
+    UPCR_G_PER_G_PER_G_PER_DAY,
+    RenalResponseDefinition,
+    renal_definition,
+    renal_response,
+)
 from immunoreset.diseases import ANTI_DSDNA_ULN_IU_PER_ML, C3_LLN_G_PER_L
 from immunoreset.simulation import B_CELL_RETURN_CELLS_PER_UL, ArmResult
 
 __all__ = [
     "ENDPOINTS",
+    "RENAL_ENDPOINTS",
     "VACCINE_TITRE_LOSS_FRACTION",
     "Endpoint",
     "column",
@@ -110,6 +128,25 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (
              f"vaccine-specific IgG < {VACCINE_TITRE_LOSS_FRACTION:g} × baseline at the visit "
              "(fourfold fall)", "convention, see VACCINE_TITRE_LOSS_FRACTION",
              favourable=False),
+    Endpoint("complete_renal_response", "proportion", "visit", "Complete renal response",
+             "proportion",
+             "CRR at the visit by the trial's renal definition ([endpoints] renal_definition, "
+             "default LUNAR: UPCR < 0.5 g/g, eGFR >= 85 % of baseline); UPCR = model "
+             "proteinuria (g/day read as g/g); eGFR not modelled, taken as stable at baseline; "
+             "among patients whose baseline UPCR meets the definition's entry threshold",
+             "Rovin et al., Arthritis Rheum 2012;64:1215 (LUNAR) and the other definitions of "
+             "immunoreset.clinical.renal_response"),
+    Endpoint("partial_renal_response", "proportion", "visit", "Partial renal response",
+             "proportion",
+             "PRR (partial and not complete) at the visit by the trial's renal definition "
+             "(LUNAR: UPCR fall >= 50 % to < 1.0 g/g, or to <= 3.0 if baseline > 3.0); eGFR "
+             "taken as stable at baseline; among patients meeting the entry threshold",
+             "Rovin et al., Arthritis Rheum 2012;64:1215 (LUNAR)"),
+    Endpoint("renal_response", "proportion", "visit", "Overall renal response (CRR or PRR)",
+             "proportion",
+             "complete or partial renal response at the visit by the trial's renal definition; "
+             "eGFR taken as stable at baseline; among patients meeting the entry threshold",
+             "Rovin et al., Arthritis Rheum 2012;64:1215 (LUNAR primary end point)"),
     Endpoint("car_t_peak", "mean", "follow_up", "Peak CAR-T expansion", "cells/µL",
              "highest blood CAR-T count over follow-up (not applicable, NaN, in arms without CAR-T)",
              "Mackensen 2022 (peak on days 7-10)", favourable=None),
@@ -138,6 +175,11 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (
              "(loss of remission), among patients who reached DORIS; censored at end of "
              "follow-up", "van Vollenhoven 2021"),
 )}
+
+#: The renal-response endpoints, and those that need a definition with partial criteria.
+RENAL_ENDPOINTS: tuple[str, ...] = ("complete_renal_response", "partial_renal_response",
+                                    "renal_response")
+PARTIAL_RENAL_ENDPOINTS: tuple[str, ...] = ("partial_renal_response", "renal_response")
 
 #: Always computed and reported, whatever the spec lists.
 FAILED = Endpoint("numerically_failed", "proportion", "follow_up", "Failed numerically",
@@ -181,7 +223,9 @@ def _onset_and_end(onset_mask: np.ndarray, end_mask: np.ndarray, days: np.ndarra
 def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days: int,
                      baseline: Mapping[str, np.ndarray],
                      visit_scores: Mapping[str, np.ndarray] | None = None,
-                     endpoints: Sequence[str] = tuple(ENDPOINTS)) -> pd.DataFrame:
+                     endpoints: Sequence[str] = tuple(ENDPOINTS),
+                     renal: str | RenalResponseDefinition = DEFAULT_RENAL_DEFINITION,
+                     ) -> pd.DataFrame:
     """One row per patient of ``result`` with the outcome columns of ``endpoints``.
 
     Arguments:
@@ -191,10 +235,13 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
         visits: scheduled visit days (days after infusion, within follow-up).
         follow_up_days: last day of follow-up; time-to-event endpoints are censored there.
         baseline: pre-treatment values per patient, ``(n_patients,)``, for ``anti_dsdna``
-            (IU/mL) and ``c3`` (g/L) — known even for patients whose solve failed.
+            (IU/mL) and ``c3`` (g/L) — known even for patients whose solve failed — and
+            optionally ``proteinuria`` (g/day; the renal baseline, else the first simulated
+            day).
         visit_scores: ``lldas`` and ``sri4`` as ``(n_patients, len(visits))`` 0/1 arrays
             (scored on the visit schedule); required if those endpoints are asked for.
         endpoints: names from :data:`ENDPOINTS`.
+        renal: the renal-response definition (name or object) of the renal endpoints.
 
     Returns:
         Columns ``patient_id, arm, solver_status, numerically_failed`` and, per endpoint,
@@ -233,6 +280,13 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
     def at_visits(var: str) -> np.ndarray:
         return v[var][:, j_visit]
 
+    renal_parts: dict[str, np.ndarray] = {}
+    renal_eligible = np.ones(n, dtype=bool)
+    renal_def = renal_definition(renal)
+    if set(RENAL_ENDPOINTS) & set(endpoints):
+        renal_parts, renal_eligible = _renal_outcomes(result, at_visits, baseline, base_j,
+                                                      renal_def)
+
     for name in endpoints:
         ep = ENDPOINTS[name]
         res: np.ndarray | None = None
@@ -254,6 +308,11 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
             res = (at_visits("c3") >= C3_LLN_G_PER_L).astype(np.float64)
             res = impute(res, ep)
             res[~eligible] = np.nan
+        elif name in RENAL_ENDPOINTS:
+            res = impute(renal_parts[name], ep)
+            res[~renal_eligible] = np.nan
+            if renal_def.partial is None and name in PARTIAL_RENAL_ENDPOINTS:
+                res[:] = np.nan  # the definition has no partial response: nothing to count
         elif name == "b_cell_aplasia":
             res = (at_visits("b_cells_blood") < B_CELL_RETURN_CELLS_PER_UL).astype(np.float64)
         elif name == "vaccine_titre_loss":
@@ -289,7 +348,8 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
             continue
         else:  # pragma: no cover - every library endpoint is handled above
             raise KeyError(name)
-        if ep.kind == "mean" or name not in ("anti_dsdna_seroconversion", "c3_normalisation"):
+        if ep.kind == "mean" or name not in ("anti_dsdna_seroconversion", "c3_normalisation",
+                                             *RENAL_ENDPOINTS):
             # NaN comparisons give 0 above: failed patients get their imputed outcome here.
             res = impute(res, ep) if ep.kind == "proportion" else np.where(
                 failed.reshape(-1, 1) if res.ndim == 2 else failed, np.nan, res)
@@ -299,3 +359,35 @@ def patient_outcomes(result: ArmResult, *, visits: Sequence[int], follow_up_days
         else:
             out[column(name)] = res
     return pd.DataFrame(out)
+
+
+def _renal_outcomes(result: ArmResult, at_visits: Callable[[str], np.ndarray],
+                    baseline: Mapping[str, np.ndarray], base_j: int,
+                    definition: RenalResponseDefinition,
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """CRR, PRR and overall response ``(n_patients, n_visits)`` (NaN = not evaluable) and
+    the entry mask ``(n_patients,)`` (baseline UPCR meets the definition's threshold).
+
+    UPCR = model proteinuria × :data:`UPCR_G_PER_G_PER_G_PER_DAY`; eGFR is not modelled and
+    taken as stable at baseline (``egfr=None``); prednisone is the arm's background dose."""
+    proteinuria = result.values["proteinuria_g_per_day"]
+    base = baseline.get("proteinuria")
+    base_upcr = UPCR_G_PER_G_PER_G_PER_DAY * np.asarray(
+        proteinuria[:, base_j] if base is None else base, dtype=np.float64)
+    visit_upcr = UPCR_G_PER_G_PER_G_PER_DAY * at_visits("proteinuria_g_per_day")
+    n, k = visit_upcr.shape
+    upcr = np.column_stack([base_upcr, visit_upcr])  # (n, 1 + k): baseline visit first
+    day = np.tile(np.arange(k + 1, dtype=np.float64), n)
+    prednisone = np.full(upcr.size, float(result.regimen.prednisone_mg_per_day))
+    scored = renal_response(upcr.ravel(), None, patient_id=np.repeat(np.arange(n), k + 1),
+                            day=day, definition=definition, prednisone_mg_per_day=prednisone)
+    parts = {}
+    for name, values in zip(RENAL_ENDPOINTS, (scored.complete, scored.partial, scored.overall),
+                            strict=True):
+        as_float = pd.array(values, dtype="boolean").astype("Float64")
+        parts[name] = as_float.to_numpy(dtype=np.float64, na_value=np.nan).reshape(n, k + 1)[:, 1:]
+    if definition.entry_upcr_inclusive:
+        eligible = base_upcr >= definition.entry_upcr_min
+    else:
+        eligible = base_upcr > definition.entry_upcr_min
+    return parts, eligible

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from immunoreset.clinical import BILAG_COLUMNS, score_visits
+from immunoreset.clinical import BILAG_COLUMNS, RENAL_DEFINITIONS, score_visits
 from immunoreset.diseases import visit_table
 from immunoreset.io import RunDirectory, build_manifest, write_csv, write_manifest, write_table
 from immunoreset.model import ParameterSet, build_model, load_parameters
@@ -121,10 +121,12 @@ def simulate_trial(spec: TrialSpec, parameters: ParameterSet, *, seed: int, n_pe
             if {"lldas", "sri4"} & set(spec.endpoints):
                 scores = _visit_scores(res, cohort, spec.schedule.visits)
             y0, s = cohort.y0, cohort.model.state_index
-            baseline = {"anti_dsdna": y0[:, s["anti_dsdna"]], "c3": y0[:, s["c3"]]}
+            baseline = {"anti_dsdna": y0[:, s["anti_dsdna"]], "c3": y0[:, s["c3"]],
+                        "proteinuria": y0[:, s["proteinuria"]]}
             out = patient_outcomes(res, visits=spec.schedule.visits,
                                    follow_up_days=spec.schedule.follow_up_days,
-                                   baseline=baseline, visit_scores=scores, endpoints=spec.endpoints)
+                                   baseline=baseline, visit_scores=scores, endpoints=spec.endpoints,
+                                   renal=spec.renal_definition)
             cov = pd.DataFrame({"patient_id": list(cohort.patient_id), "sex": list(cohort.sex),
                                 "age": cohort.age, "weight_kg": cohort.weight_kg,
                                 "baseline_sledai_2k": res.values["sledai_2k"][:, 0],
@@ -389,9 +391,11 @@ def _config(spec: TrialSpec) -> dict[str, Any]:
         "confidence": spec.confidence, "n_per_arm": spec.population.n_per_arm,
         "cohort": asdict(spec.population.cohort), "schedule": asdict(spec.schedule),
         "endpoints": list(spec.endpoints),
+        "renal_definition": spec.renal_definition,
         "arms": [{"name": a.name, "label": a.label, "family": a.family, "therapy": a.describe(),
                   "regimen": asdict(a.regimen)} for a in spec.arms],
         "replicates": asdict(spec.replicates),
         "parameter_values": dict(spec.parameter_values),
         "endpoint_definitions": {e: endpoint(e).definition for e in spec.endpoints},
+        "renal_definition_text": RENAL_DEFINITIONS[spec.renal_definition].describe(),
     }

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from immunoreset.clinical import DEFAULT_RENAL_DEFINITION, RENAL_DEFINITIONS
 from immunoreset.engine import SolverSettings
 from immunoreset.errors import InputError, SpecDeprecationWarning
 from immunoreset.model import ModelSpec, ParameterSet
@@ -35,7 +36,7 @@ from immunoreset.spec import (
     validate,
 )
 from immunoreset.therapy import CarTProduct, DrugRegimen, Lymphodepletion, Regimen, StateDose
-from immunoreset.trial._endpoints import ENDPOINTS
+from immunoreset.trial._endpoints import ENDPOINTS, PARTIAL_RENAL_ENDPOINTS
 from immunoreset.trial._intervals import INTERVAL_METHODS
 
 __all__ = [
@@ -231,7 +232,8 @@ class TrialSpec:
     ``paired``: every arm treats the same virtual patients with the same flare draws; if
     false, each arm draws its own patients. ``reference_arm``: differences are
     ``arm − reference_arm``. ``interval``: ``clopper_pearson`` or ``wilson`` for
-    proportions.
+    proportions. ``renal_definition``: the definition of the renal-response endpoints (a
+    name in :data:`~immunoreset.clinical.RENAL_DEFINITIONS`).
     """
 
     name: str
@@ -252,6 +254,7 @@ class TrialSpec:
     parameter_file: str | None = None
     model_modules: tuple[Path, ...] = ()
     model_parameter_files: tuple[Path, ...] = ()
+    renal_definition: str = DEFAULT_RENAL_DEFINITION
 
     def study_model(self, parameters: ParameterSet) -> tuple[ModelSpec, ParameterSet]:
         """The trial's model and parameter set: the SLE model, the therapy modules its arms
@@ -276,6 +279,17 @@ class TrialSpec:
             if e not in ENDPOINTS:
                 raise InputError(f"endpoints.include: unknown endpoint {e!r} (expected one of "
                                  f"{', '.join(ENDPOINTS)})")
+        if self.renal_definition not in RENAL_DEFINITIONS:
+            raise InputError(f"endpoints.renal_definition: got {self.renal_definition!r}, "
+                             f"expected one of {', '.join(RENAL_DEFINITIONS)}")
+        if RENAL_DEFINITIONS[self.renal_definition].partial is None:
+            asked = [e for e in self.endpoints if e in PARTIAL_RENAL_ENDPOINTS]
+            if asked:
+                raise InputError(f"endpoints.include: got {asked[0]!r}, but renal definition "
+                                 f"{self.renal_definition!r} has no partial renal response; "
+                                 "leave it out or choose one of "
+                                 + ", ".join(k for k, d in RENAL_DEFINITIONS.items()
+                                             if d.partial is not None))
         if self.interval not in INTERVAL_METHODS:
             raise InputError(f"trial.interval: got {self.interval!r}, expected one of "
                              f"{', '.join(INTERVAL_METHODS)}")
@@ -369,7 +383,12 @@ def _parse(doc: Mapping[str, Any], source: str | None, base: Path) -> TrialSpec:
         arms.append(ArmSpec(built.name, built.regimen.lymphodepletion, built.regimen.car_t,
                             built.background, built.label, built.family, built.regimen.doses,
                             built.regimen.drugs, built.regimen.co_infusions))
-    include = t.endpoints.include if t.endpoints.include is not None else list(ENDPOINTS)
+    renal = RENAL_DEFINITIONS[t.endpoints.renal_definition]
+    if t.endpoints.include is not None:
+        include = t.endpoints.include
+    else:  # the whole library, less what the renal definition cannot evaluate
+        include = [n for n in ENDPOINTS
+                   if renal.partial is not None or n not in PARTIAL_RENAL_ENDPOINTS]
     endpoints = tuple(n for n in ENDPOINTS if n in include and n not in t.endpoints.exclude)
     success = []
     for c in t.replicates.success:
@@ -397,7 +416,8 @@ def _parse(doc: Mapping[str, Any], source: str | None, base: Path) -> TrialSpec:
         interval=info.interval, confidence=float(info.confidence), parameter_values=values,
         source=source, solver=t.solver.build(DEFAULT_SOLVER),
         parameter_file=None if pfile is None else str(pfile),
-        model_modules=modules, model_parameter_files=parameter_files)
+        model_modules=modules, model_parameter_files=parameter_files,
+        renal_definition=t.endpoints.renal_definition)
     if note:  # only for a valid spec: a refusal stays one line
         warnings.warn(f"{Path(source).name if source else 'spec'}: {note}", SpecDeprecationWarning,
                       stacklevel=3)
