@@ -147,7 +147,18 @@ def equilibrium(model: CompiledModel, params: np.ndarray, *,
         t = 0.0
         for q, i in enumerate(idx):
             model.jac(t, y_start[i], p[i], jac[q])
-        stable = np.linalg.eigvals(jac).real.max(axis=1) < 0.0
+        # An input state (an infusion or daily-dose rate with no dynamics of its own, a
+        # memory that waits for a first dose) has an identically zero Jacobian row at rest.
+        # Expanding det(J - λI) along that row leaves -λ det(J' - λI), J' without the row
+        # and its column: the state adds an eigenvalue 0, which is neutral (nothing moves
+        # it), not an instability. The test reads the eigenvalues of J'.
+        moving = np.any(jac != 0.0, axis=2)
+        stable = np.ones(idx.size, dtype=bool)
+        for mask in np.unique(moving, axis=0):
+            same = np.all(moving == mask, axis=1)
+            if mask.any():
+                sub = jac[same][:, mask][:, :, mask]
+                stable[same] = np.linalg.eigvals(sub).real.max(axis=1) < 0.0
         found[idx[~stable]] = False
     y = np.where(found[:, None], y_start, np.nan)
     return y, p, found
