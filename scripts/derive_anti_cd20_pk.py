@@ -72,8 +72,9 @@ MARROW_BEFORE, MARROW_AFTER, MARROW_DAYS = 4.6, 3.8, 84.0
 #: Core-model blood/tissue traffic (src/immunoreset/model/data/sle_cd19_cart.toml:
 #: b_blood_to_tissue_rate 49/day, b_tissue_to_blood_rate 1/day; Westermann & Pabst 1992).
 B_BLOOD_TO_TISSUE, B_TISSUE_TO_BLOOD = 49.0, 1.0
-#: Assumed CD20⁺ share of the marrow precursor pool (see anti_cd20_targets.toml).
-PRECURSOR_CD20_FRACTION = 0.5
+#: CD20⁺ share of the marrow precursor pool: 1 / (1 + 0.25), from the marrow CD19⁺CD20⁻ :
+#: CD19⁺CD20⁺ ratio 0.25 (Hosseini 2020 supplementary Table 2; see anti_cd20_targets.toml).
+PRECURSOR_CD20_FRACTION = 0.8
 
 
 @dataclass(frozen=True)
