@@ -14,7 +14,7 @@ File format (one ``[[parameter]]`` table per parameter)::
     unit = "1/day"
     meaning = "death/contraction rate of effector CAR-T cells"
     source = "Stein et al. 2019 CPT:PSP 8:285, Table 1 (alpha)"
-    status = "literature"        # literature | calibrated | assumed
+    status = "literature"        # literature | derived | calibrated | assumed
     iiv_cv = 0.0                 # log-normal inter-individual coefficient of variation
     reason = ""                  # required when status = "assumed"
     prior = 0.139                # optional literature value (same unit) a calibration
@@ -54,7 +54,9 @@ __all__ = [
 ]
 
 #: Allowed provenance tags of a parameter value.
-STATUSES: tuple[str, ...] = ("literature", "calibrated", "assumed")
+#: Provenance tags: read in a source; derived from sourced values by stated arithmetic;
+#: calibrated by a script in the repository; assumed (with a reason).
+STATUSES: tuple[str, ...] = ("literature", "derived", "calibrated", "assumed")
 
 
 @lru_cache(maxsize=1)
