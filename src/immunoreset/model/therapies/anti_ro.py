@@ -30,8 +30,8 @@ it leaves the core's virtual patients exactly as they are.
 Kills: the core CD19 CAR-T and lymphodepletion act on the plasmablasts as on the core's
 plasmablasts; the long-lived cells are CD19⁻ and not dividing, so only a BCMA product
 (``bcma_targets``) reaches them. The anti-Ro plasmablasts are not part of the core CD19
-CAR-T's target mass (a core expression): they are ~1 % of the tissue CD19⁺ cells, so its
-engagement and kill saturation are unchanged to that order.
+CAR-T's target mass (a core expression): they are < 0.1 % of the tissue CD19⁺ cells, so
+its engagement and kill saturation are unchanged to that order.
 """
 
 from immunoreset.model.declare import Expression, Flow, Module, State, Term, e, k, x
