@@ -40,9 +40,7 @@ MECHANISM_VARIABLES: tuple[tuple[str, str, bool], ...] = (
 )
 #: Read-outs that therapy modules add (a second autoantibody, long-lived plasma cells).
 OPTIONAL_VARIABLES: tuple[tuple[str, str, bool], ...] = (
-    ("anti_ro", "anti-Ro/SSA", False),
-    ("anti_sm", "anti-Sm", False),
-    ("llpc_autoreactive_fraction", "autoreactive long-lived plasma cells", True),
+    ("anti_ro_serum", "anti-Ro60/SSA", False),
 )
 
 

@@ -72,6 +72,8 @@ MODULE = Module(
                       * k.autoreactive_capacity),
                    "anti-Ro60 secreted per producer (U/mL/day per cell/µL): the rate that gives "
                    "the reference titre to a patient whose autoreactive pool fills its niche"),
+        Expression("anti_ro_serum", x.anti_ro, "serum anti-Ro60 (U/mL), the read-out of "
+                   "the trial reports' mechanism section", observe=True),
     ),
     flows=(
         Flow("anti_ro_plasmablasts", "anti_ro_llpc",
