@@ -102,3 +102,23 @@ def test_a_product_whose_state_the_model_lacks_is_a_clear_error() -> None:
     with pytest.raises(InputError, match=r"bcma_car_t_infused.*which the model lacks"):
         Regimen("arm", car_t=car).events(height_cm=170.0, weight_kg=70.0,
                                          car_t_distribution_volume_l=5.0)
+
+
+def test_repeat_infusions_and_anti_car_immunity_route_later_doses() -> None:
+    from immunoreset.spec._arm import CarTTable
+
+    mrna = CarTTable(product="RNA-CART19", dose_per_kg=1e6).products()[0]
+    assert (mrna.day, mrna.repeat_days) == (0.0, (7.0, 14.0, 21.0, 28.0, 35.0))  # catalogue
+    assert mrna.redose_state == ""  # no immunity: every dose into the same state
+    re = CarTTable(product="MB-CART19.1", dose_per_kg=1e6, days=[0, 270],
+                   anti_car_immunity=True).products()[0]
+    assert re.redose_state == "car_t_redose_infused" and "car_t_anti_car" in re.modules
+    index = {"car_t_infused": 1, "car_t_redose_infused": 2}
+    ev = Regimen("a", car_t=re).events(height_cm=170.0, weight_kg=70.0,
+                                       car_t_distribution_volume_l=5.0, state_index=index)
+    assert [(d, i) for d, i, _ in ev] == [(0.0, 1), (270.0, 2)]
+    assert ev[0][2] == ev[1][2] == pytest.approx(1e6 * 70.0 / 5e6)
+    with pytest.raises(Exception, match="offers no anti-CAR immunity"):
+        CarTTable(product="ALLO-501", flat_dose=1e8, anti_car_immunity=True)
+    with pytest.raises(Exception, match="increasing days from 0"):
+        CarTTable(product="MB-CART19.1", dose_per_kg=1e6, days=[7, 0])

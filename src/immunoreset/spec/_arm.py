@@ -163,6 +163,11 @@ class CarTTable(SpecModel):
     dose_per_kg: CellsPerKg | Annotated[list[CellsPerKg], Field(min_length=1)] | None = None
     flat_dose: Cells | Annotated[list[Cells], Field(min_length=1)] | None = None
     day: Annotated[float, Field(ge=0, le=0)] = 0.0
+    days: Annotated[list[Annotated[float, Field(ge=0, le=MAX_DAY)]], Field(min_length=1, max_length=52)] | None = None
+    """Infusion days of a repeated schedule (the first is 0), each with the same dose; the
+    product's catalogue schedule (an mRNA product's weekly doses) when left out."""
+    anti_car_immunity: bool = False
+    """Re-doses meet anti-CAR immunity primed by the first dose (products that offer it)."""
 
     @model_validator(mode="after")
     def _one_dose(self) -> Self:
@@ -173,10 +178,22 @@ class CarTTable(SpecModel):
     @model_validator(mode="after")
     def _known_product(self) -> Self:
         try:
-            catalogue().product(self.product)
+            entry = catalogue().product(self.product)
         except InputError as exc:
             raise FieldError("product", str(exc).split(": ", 1)[1]) from None
+        if self.days is not None:
+            if self.days[0] != 0 or sorted(set(self.days)) != self.days:
+                raise FieldError("days", f"got {self.days!r}, expected increasing days from 0")
+        if self.anti_car_immunity and not entry.offers_anti_car_immunity:
+            raise FieldError("anti_car_immunity", f"got true, but {entry.name} offers no "
+                             "anti-CAR immunity option (its catalogue entry has no redose_state)")
         return self
+
+    def schedule(self) -> tuple[float, ...]:
+        """The infusion days: ``days``, else the product's catalogue schedule, else day 0."""
+        if self.days is not None:
+            return tuple(float(d) for d in self.days)
+        return catalogue().product(self.product).schedule_days or (0.0,)
 
     def products(self) -> list[CarTProduct]:
         """One product per dose of the grid (one for a single dose), with the catalogue's
@@ -185,10 +202,14 @@ class CarTTable(SpecModel):
         raw = self.dose_per_kg if self.dose_per_kg is not None else self.flat_dose
         doses = raw if isinstance(raw, list) else [raw]
         per_kg = self.dose_per_kg is not None
+        days = self.schedule()
+        modules = entry.modules + (entry.anti_car_modules if self.anti_car_immunity else ())
         return [CarTProduct(name=entry.name, target=entry.target,
                             dose_per_kg=float(d) if per_kg else None,
                             flat_dose=None if per_kg else float(d), dose_state=entry.dose_state,
-                            modules=entry.modules, kind=entry.kind)
+                            modules=modules, kind=entry.kind, day=days[0],
+                            repeat_days=days[1:],
+                            redose_state=entry.redose_state if self.anti_car_immunity else "")
                 for d in doses if d is not None]
 
     @property

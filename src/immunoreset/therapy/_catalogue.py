@@ -71,6 +71,14 @@ class Product:
     dose_state: str
     source: str
     aliases: tuple[str, ...] = ()
+    anti_car_modules: tuple[str, ...] = ()
+    redose_state: str = ""
+    schedule_days: tuple[float, ...] = ()
+
+    @property
+    def offers_anti_car_immunity(self) -> bool:
+        """Whether an arm may switch anti-CAR immunity on for this product."""
+        return bool(self.anti_car_modules and self.redose_state)
 
 
 @dataclass(frozen=True)
@@ -241,7 +249,9 @@ def catalogue() -> Catalogue:
             e = _Entry(t, f"therapy catalogue {fname}: product[{i}]")
             p = Product(e.text("name"), e.text("label"), e.choice("target", CAR_T_TARGETS),
                         e.choice("kind", PRODUCT_KINDS), e.names("modules"), e.text("dose_state"),
-                        e.text("source"), e.names("aliases"))
+                        e.text("source"), e.names("aliases"), e.names("anti_car_modules"),
+                        e.text("redose_state", default=""),
+                        e.numbers("schedule_days") if "schedule_days" in t else ())
             if p.name in products:
                 raise InputError(f"{e.where}.name: {p.name!r} is defined twice")
             products[p.name] = p

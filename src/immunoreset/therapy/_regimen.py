@@ -116,7 +116,10 @@ class CarTProduct:
 
     ``dose_state``: the product's infused-cell state (the core CD19 CAR-T's by default);
     ``modules``: the therapy modules the product needs (none for the core CD19 CAR-T);
-    ``kind``: autologous, allogeneic or mrna (from the product catalogue)."""
+    ``kind``: autologous, allogeneic or mrna (from the product catalogue);
+    ``repeat_days``: further infusions of the same dose (an mRNA schedule, a re-dose),
+    which enter ``redose_state`` when one is given (anti-CAR immunity switched on: the
+    primed host clears re-dosed cells), else ``dose_state``."""
 
     name: str = "MB-CART19.1"
     target: str = "CD19"
@@ -126,8 +129,13 @@ class CarTProduct:
     dose_state: str = "car_t_infused"
     modules: tuple[str, ...] = ()
     kind: str = "autologous"
+    repeat_days: tuple[float, ...] = ()
+    redose_state: str = ""
 
     def __post_init__(self) -> None:
+        if any(not (math.isfinite(d) and d > self.day) for d in self.repeat_days):
+            raise InputError(f"car_t.days: got {sorted((self.day, *self.repeat_days))!r}, "
+                             "expected distinct days after the first infusion")
         if self.target not in CAR_T_TARGETS:
             raise InputError(f"car_t.target: got {self.target!r}, expected one of "
                              f"{', '.join(CAR_T_TARGETS)}")
@@ -256,12 +264,15 @@ class Regimen:
             events.append((dose.day, state_index[dose.state], dose.amount_mg_per_m2))
         for product in self.products:
             if product.cells(weight_kg) > 0:  # 0 cells: no event
-                if product.dose_state not in state_index:
-                    raise InputError(f"arm {self.name!r}: product {product.name!r} doses state "
-                                     f"{product.dose_state!r}, which the model lacks (its modules "
-                                     f"{', '.join(product.modules) or 'none'} are not composed)")
+                later = product.redose_state or product.dose_state
+                for st in (product.dose_state, later):
+                    if st not in state_index:
+                        raise InputError(f"arm {self.name!r}: product {product.name!r} doses "
+                                         f"state {st!r}, which the model lacks (its modules "
+                                         f"{', '.join(product.modules) or 'none'} are not composed)")
                 cells_per_ul = product.cells(weight_kg) / (car_t_distribution_volume_l * 1e6)
                 events.append((product.day, state_index[product.dose_state], cells_per_ul))
+                events += [(d, state_index[later], cells_per_ul) for d in product.repeat_days]
         if self.drugs:
             from immunoreset.therapy._catalogue import catalogue
 
@@ -289,11 +300,15 @@ class Regimen:
 
         ld = replace(self.lymphodepletion, doses=tuple(
             replace(d, day=d.day + days) for d in self.lymphodepletion.doses))
-        car = None if self.car_t is None else replace(self.car_t, day=self.car_t.day + days)
+        car = None if self.car_t is None else replace(
+            self.car_t, day=self.car_t.day + days,
+            repeat_days=tuple(d + days for d in self.car_t.repeat_days))
         return replace(self, lymphodepletion=ld, car_t=car,
                        doses=tuple(d.shifted(days) for d in self.doses),
                        drugs=tuple(r.shifted(days) for r in self.drugs),
-                       co_infusions=tuple(replace(p, day=p.day + days) for p in self.co_infusions))
+                       co_infusions=tuple(replace(p, day=p.day + days,
+                                                  repeat_days=tuple(d + days for d in p.repeat_days))
+                                          for p in self.co_infusions))
 
     @classmethod
     def erlangen_car_t(cls, *, dose_per_kg: float = 1e6) -> Regimen:

@@ -1,0 +1,66 @@
+"""Anti-CAR immunity against repeat doses of an mRNA CD19 CAR-T product.
+
+The first dose adds to ``mrna_car_t`` (module ``mrna_car_t``); every later dose adds to
+``mrna_car_t_redose``, CAR-expressing cells with the same laws (``_cell_laws.transient_cells``)
+that anti-CAR immunity ``I`` (0-1) also clears; the CAR-expressing cells prime ``I``::
+
+    I' = k_prime · M / (M + M_half) · (1 - I) - k_LLPC · I    M = first-dose + later-dose cells (cells/µL)
+    R' = -(k_loss + h_LD + k_clear · I) R          R the later-dose cells (between doses)
+
+(no priming below one CAR-expressing cell in the whole body: round-off never primes).
+
+Without targets' effect on the cells (they do not proliferate), a later dose's exposure
+is its exposure without immunity times the factor ``exp(-k_clear ∫ I dt)`` along its
+decay (``tests/therapies/test_products.py`` checks it). ``I`` wanes as antibody titres
+held by long-lived plasma cells do (core ``llpc_death_rate``, an 11-year half-life). Repeated antigen exposure by an
+intermittent schedule is how anti-CAR antibodies (IgE, anaphylaxis at the third infusion)
+arose with a murine-scFv mRNA CAR (Maus 2013 Cancer Immunol Res 1:26). Parameters and
+sources: ``mrna_car_t_anti_car.toml``. Requires module ``mrna_car_t`` composed before it.
+"""
+
+from immunoreset.model.declare import Expression, Module, State, Term, e, k, where, x
+from immunoreset.model.therapies._cell_laws import KILLING_PARAMETERS, transient_cells
+
+#: SHA-256 (first 16 hex) of ``_cell_laws.py`` this file was written against (cache key).
+LAWS_DIGEST = "e0d34896da7b5fe2"
+
+_states, _expressions, _terms = transient_cells(
+    "mrna_car_t_redose", "re-dosed mRNA CAR-T cells", k.mrna_car_t_expression_loss_rate,
+    extra_hazard=e.mrna_car_t_anti_car_clearance,
+    extra_hazard_meaning="anti-CAR immune clearance")
+
+_antigen = x.mrna_car_t + x.mrna_car_t_redose
+
+MODULE = Module(
+    "mrna_car_t_anti_car",
+    "anti-CAR immunity primed by mRNA CAR-T cells; clears repeat doses of the mRNA product",
+    states=(
+        *_states,
+        State("mrna_car_t_anti_car_immunity", "dimensionless",
+              "anti-CAR immune response against the mRNA CAR-T product, fraction of its "
+              "maximum (0-1)", "blood"),
+    ),
+    parameters=(*KILLING_PARAMETERS, "mrna_car_t_expression_loss_rate",
+                "mrna_car_t_anti_car_priming_rate", "mrna_car_t_anti_car_priming_half_saturation",
+                "mrna_car_t_anti_car_clearance_rate", "llpc_death_rate"),
+    expressions=(
+        *_expressions,
+        Expression("mrna_car_t_anti_car_antigen",
+                   where(_antigen * k.car_t_distribution_volume * e.microlitres_per_litre
+                         < e.one_cell, 0,
+                         _antigen / (_antigen + k.mrna_car_t_anti_car_priming_half_saturation)),
+                   "CAR antigen priming the anti-CAR response, fraction of its maximal drive "
+                   "(none below one CAR-expressing cell in the body)"),
+        Expression("mrna_car_t_anti_car_clearance",
+                   k.mrna_car_t_anti_car_clearance_rate * x.mrna_car_t_anti_car_immunity,
+                   "anti-CAR clearance hazard of re-dosed mRNA CAR-T (1/day)", observe=True),
+    ),
+    terms=(
+        *_terms,
+        Term("mrna_car_t_anti_car_immunity",
+             k.mrna_car_t_anti_car_priming_rate * e.mrna_car_t_anti_car_antigen
+             * (1 - x.mrna_car_t_anti_car_immunity), "priming by CAR-expressing cells"),
+        Term("mrna_car_t_anti_car_immunity", -k.llpc_death_rate * x.mrna_car_t_anti_car_immunity,
+             "waning with long-lived plasma cells (antibody-titre half-life 11 years)"),
+    ),
+)
