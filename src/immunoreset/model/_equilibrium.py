@@ -16,7 +16,8 @@ of its start; growing steps turn it into Newton's method, which converges quadra
 once close. Each model declares two starts per state: ``start`` (the basin of the
 untreated patient, e.g. active disease) and ``rest`` (the other basin). A patient *has*
 the ``start`` attractor when both searches converge, to different equilibria, and the
-``start`` equilibrium is stable (every Jacobian eigenvalue with a negative real part) and
+``start`` equilibrium is stable (every Jacobian eigenvalue with a negative real part,
+leaving out the states with no dynamics of their own: rates set by a regimen) and
 non-negative (a model that declares no ``rest`` anywhere has one basin, and its patient
 has the attractor when the search converges to a stable, non-negative state). For the SLE model this is "an inflamed attractor exists" (the disease-free
 equilibrium always does: its immune-complex loop is off).
@@ -143,11 +144,16 @@ def equilibrium(model: CompiledModel, params: np.ndarray, *,
     found = ok_start & ok_rest & finite & (distinct | one_basin) & nonneg
     idx = np.flatnonzero(found)
     if idx.size:
-        jac = np.empty((idx.size, model.n_states, model.n_states))
+        jac = np.empty((model.n_states, model.n_states))
         t = 0.0
+        stable = np.zeros(idx.size, dtype=bool)
         for q, i in enumerate(idx):
-            model.jac(t, y_start[i], p[i], jac[q])
-        stable = np.linalg.eigvals(jac).real.max(axis=1) < 0.0
+            model.jac(t, y_start[i], p[i], jac)
+            # A state whose Jacobian row is identically zero has no dynamics of its own (a
+            # rate set by the regimen, e.g. a daily oral dose): its eigenvalue is exactly 0
+            # and the others are those of the Jacobian without its row and column.
+            live = np.flatnonzero(np.any(jac != 0.0, axis=1))
+            stable[q] = np.linalg.eigvals(jac[np.ix_(live, live)]).real.max() < 0.0
         found[idx[~stable]] = False
     y = np.where(found[:, None], y_start, np.nan)
     return y, p, found
