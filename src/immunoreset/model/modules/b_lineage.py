@@ -65,6 +65,17 @@ MODULE = Module(
                    hill(x.immune_complexes / k.stimulation_half_ic
                         + k.flare_stimulation_gain * x.flare_trigger, k.stimulation_hill),
                    "stimulation of autoreactive B cells by immune complexes and flares (0-1)"),
+        Expression("autoreactive_recruitment",
+                   k.autoreactive_recruitment_rate * e.autoreactive_stimulation * x.naive_b_tissue,
+                   "recruitment of tissue naive B cells into the autoreactive pool (cells/µL/day)"),
+        Expression("autoreactive_proliferation",
+                   k.autoreactive_proliferation_rate * e.autoreactive_stimulation
+                   * x.autoreactive_b_tissue * (1 - x.autoreactive_b_tissue / k.autoreactive_capacity),
+                   "stimulated proliferation of autoreactive tissue B cells in their niche "
+                   "(cells/µL/day)"),
+        Expression("autoreactive_differentiation",
+                   k.autoreactive_differentiation_rate * x.autoreactive_b_tissue,
+                   "differentiation of autoreactive tissue B cells into plasmablasts (cells/µL/day)"),
     ),
     flows=(
         Flow("b_precursors", "naive_b_blood", k.b_precursor_maturation_rate * x.b_precursors,
@@ -73,8 +84,7 @@ MODULE = Module(
              "naive B homing to lymphoid tissue"),
         Flow("naive_b_tissue", "naive_b_blood", k.b_tissue_to_blood_rate * x.naive_b_tissue,
              "naive B return to blood"),
-        Flow("naive_b_tissue", "autoreactive_b_tissue",
-             k.autoreactive_recruitment_rate * e.autoreactive_stimulation * x.naive_b_tissue,
+        Flow("naive_b_tissue", "autoreactive_b_tissue", e.autoreactive_recruitment,
              "recruitment into the autoreactive pool"),
         Flow("naive_b_tissue", "plasmablasts_other",
              k.other_plasmablast_activation_rate * x.naive_b_tissue,
@@ -85,8 +95,7 @@ MODULE = Module(
         Flow("autoreactive_b_tissue", "autoreactive_b_blood",
              k.b_tissue_to_blood_rate * x.autoreactive_b_tissue,
              "autoreactive B return to blood"),
-        Flow("autoreactive_b_tissue", "plasmablasts_autoreactive",
-             k.autoreactive_differentiation_rate * x.autoreactive_b_tissue,
+        Flow("autoreactive_b_tissue", "plasmablasts_autoreactive", e.autoreactive_differentiation,
              "differentiation into plasmablasts"),
     ),
     terms=(
@@ -98,9 +107,7 @@ MODULE = Module(
              "autoreactive B death"),
         Term("autoreactive_b_tissue", -k.autoreactive_death_rate * x.autoreactive_b_tissue,
              "autoreactive B death"),
-        Term("autoreactive_b_tissue",
-             k.autoreactive_proliferation_rate * e.autoreactive_stimulation
-             * x.autoreactive_b_tissue * (1 - x.autoreactive_b_tissue / k.autoreactive_capacity),
+        Term("autoreactive_b_tissue", e.autoreactive_proliferation,
              "stimulated proliferation in the niche"),
     ),
 )

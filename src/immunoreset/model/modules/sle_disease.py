@@ -41,6 +41,11 @@ MODULE = Module(
         Expression("immune_complex_binding",
                    k.immune_complex_formation_rate * e.nuclear_autoantigen,
                    "fraction of anti-dsDNA bound into immune complexes per day"),
+        Expression("inflammation_target",
+                   hill(x.immune_complexes / k.inflammation_half_ic, k.inflammation_hill),
+                   "inflammatory activity the immune complexes drive towards (0-1)"),
+        Expression("inflammation_production", k.inflammation_rate * e.inflammation_target,
+                   "production of inflammatory activity by immune complexes (1/day)"),
     ),
     flows=(
         Flow("anti_dsdna", "immune_complexes", e.immune_complex_binding * x.anti_dsdna,
@@ -53,9 +58,8 @@ MODULE = Module(
         Term("c3", -k.c3_consumption_per_ic * x.immune_complexes * x.c3, "C3 consumption"),
         Term("c4", k.c4_catabolic_rate * (k.c4_normal - x.c4), "C4 synthesis and catabolism"),
         Term("c4", -k.c4_consumption_per_ic * x.immune_complexes * x.c4, "C4 consumption"),
-        Term("inflammation", k.inflammation_rate
-             * (hill(x.immune_complexes / k.inflammation_half_ic, k.inflammation_hill)
-                - x.inflammation), "relaxation to the immune-complex drive"),
+        Term("inflammation", k.inflammation_rate * (e.inflammation_target - x.inflammation),
+             "relaxation to the immune-complex drive"),
         Term("damage", k.damage_accrual_rate * x.inflammation, "damage accrual"),
         Term("damage", -k.damage_repair_rate * x.damage, "damage repair"),
         Term("proteinuria", k.proteinuria_response_rate

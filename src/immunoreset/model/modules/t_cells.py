@@ -22,11 +22,14 @@ MODULE = Module(
                    "T cells and CAR-T sharing the homeostatic space (cells/µL)"),
         Expression("lymphocyte_space_fill", e.lymphocytes / k.t_cells_baseline,
                    "fill of the homeostatic space (1 = set point)"),
+        Expression("t_cell_reconstitution",
+                   k.t_cell_reconstitution_rate * x.t_cells
+                   * log(k.t_cells_baseline
+                         / smax(e.lymphocytes, e.lymphocyte_space_floor * k.t_cells_baseline)),
+                   "Gompertz T-cell regrowth (> 0 below the set point) or contraction "
+                   "(cells/µL/day)"),
     ),
     terms=(
-        Term("t_cells", k.t_cell_reconstitution_rate * x.t_cells
-             * log(k.t_cells_baseline
-                   / smax(e.lymphocytes, e.lymphocyte_space_floor * k.t_cells_baseline)),
-             "Gompertz reconstitution"),
+        Term("t_cells", e.t_cell_reconstitution, "Gompertz reconstitution"),
     ),
 )
