@@ -155,6 +155,10 @@ def load_study_config(path: str | Path, *, n: int | None = None, seed: int | Non
             labels[built.name] = built.label
     model, parameters = study_model(parameters, modules, parameter_files,
                                     therapies=therapy_modules(arms.values()))
+    if table.population.name is not None:  # the named population's parameter differences
+        from immunoreset.population import named_population
+
+        parameters = named_population(table.population.name).parameters(parameters)
     state_index = build_model(model).state_index
     for regimen in arms.values():
         check_regimen_events(regimen, state_index)

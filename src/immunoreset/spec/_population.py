@@ -19,11 +19,18 @@ inclusion criteria and correlated variability.
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from immunoreset.population import CohortSpec, Correlation, InclusionCriteria
+from immunoreset.population import (
+    POPULATIONS,
+    CohortSpec,
+    Correlation,
+    InclusionCriteria,
+    named_population,
+)
 from immunoreset.spec._base import FieldError, SpecModel
 
 __all__ = ["MAX_PATIENTS", "CorrelationTable", "InclusionTable", "PopulationTable",
@@ -83,9 +90,20 @@ class CorrelationTable(SpecModel):
         return names
 
 
-class PopulationTable(SpecModel):
-    """Covariates, inclusion criteria and correlations of the virtual population."""
+if TYPE_CHECKING:
+    PopulationName = str
+else:  # the named populations (immunoreset.population.POPULATIONS), an enum in the schema
+    PopulationName = Literal[tuple(POPULATIONS)]
 
+
+class PopulationTable(SpecModel):
+    """Covariates, inclusion criteria and correlations of the virtual population.
+
+    ``name``: a named population (``erlangen_like``, ``lupus_nephritis``): its covariates,
+    inclusion criteria and parameter differences; keys given beside it override its
+    covariates and inclusion criteria."""
+
+    name: PopulationName | None = None
     female_fraction: Annotated[float, Field(ge=0, le=1)] = _C.female_fraction
     age_mean: Annotated[float, Field(ge=0, le=MAX_AGE)] = _C.age_mean
     age_sd: Annotated[float, Field(gt=0, le=50)] = _C.age_sd
@@ -105,7 +123,18 @@ class PopulationTable(SpecModel):
         return self
 
     def build(self) -> CohortSpec:
-        """The cohort recipe."""
+        """The cohort recipe (the named population's, with the keys given here)."""
+        if self.name is not None:
+            base = named_population(self.name).spec
+            given = self.model_fields_set
+            keys: dict[str, object] = {k: float(getattr(self, k)) for k in (
+                "female_fraction", "age_mean", "age_sd", "age_min", "age_max") if k in given}
+            if "inclusion" in given:
+                keys["inclusion"] = self.inclusion.build()
+            if "correlation" in given:
+                keys["correlations"] = tuple(
+                    Correlation(c.parameters[0], c.parameters[1], float(c.r)) for c in self.correlation)
+            return replace(base, **keys)  # type: ignore[arg-type]
         return CohortSpec(female_fraction=float(self.female_fraction), age_mean=float(self.age_mean),
                           age_sd=float(self.age_sd), age_min=float(self.age_min),
                           age_max=float(self.age_max), inclusion=self.inclusion.build(),

@@ -129,6 +129,7 @@ class PopulationSpec:
 
     n_per_arm: int
     cohort: CohortSpec = field(default_factory=CohortSpec)
+    name: str | None = None
 
     def __post_init__(self) -> None:
         n = self.n_per_arm
@@ -258,11 +259,16 @@ class TrialSpec:
 
     def study_model(self, parameters: ParameterSet) -> tuple[ModelSpec, ParameterSet]:
         """The trial's model and parameter set: the SLE model, the therapy modules its arms
-        need, then its ``[model]`` module files."""
+        need, then its ``[model]`` module files; the named population's parameter
+        differences applied."""
+        from immunoreset.population import named_population
         from immunoreset.simulation._config import study_model, therapy_modules
 
-        return study_model(parameters, self.model_modules, self.model_parameter_files,
-                           therapies=therapy_modules(a.regimen for a in self.arms))
+        model, extended = study_model(parameters, self.model_modules, self.model_parameter_files,
+                                      therapies=therapy_modules(a.regimen for a in self.arms))
+        if self.population.name is not None:  # the population's parameter differences
+            extended = named_population(self.population.name).parameters(extended)
+        return model, extended
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -406,7 +412,7 @@ def _parse(doc: Mapping[str, Any], source: str | None, base: Path) -> TrialSpec:
     info = t.trial
     spec = TrialSpec(
         name=info.name, seed=info.seed,
-        population=PopulationSpec(t.population.n_per_arm, t.population.build()),
+        population=PopulationSpec(t.population.n_per_arm, t.population.build(), t.population.name),
         arms=tuple(arms),
         schedule=ScheduleSpec(t.schedule.follow_up_days, tuple(t.schedule.visits),
                               t.schedule.first_day),
