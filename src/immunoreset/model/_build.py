@@ -202,15 +202,17 @@ class CompiledModel:
     def observe(self, y: np.ndarray, params: np.ndarray) -> dict[str, np.ndarray]:
         """The observed expressions on states ``y`` ``(n_patients, n_days, n_states)`` with
         parameters ``params`` ``(n_patients, n_parameters)``: name → ``(n_patients, n_days)``."""
-        n, m, s = y.shape
+        n, m, _ = y.shape
         names = self.observed_names
         if not names:
             return {}
-        flat = np.ascontiguousarray(y.reshape(n * m, s), dtype=np.float64)
-        p = np.ascontiguousarray(np.repeat(params, m, axis=0), dtype=np.float64)
-        out = np.zeros((n * m, len(names)))
-        self.generated.observed(flat, p, out)
-        return {name: out[:, i].reshape(n, m) for i, name in enumerate(names)}
+        out = np.zeros((len(names), n, m))
+        # Day-major output per expression: out[k] is one contiguous (n_patients, n_days)
+        # array; the parameters are read once per patient, not repeated over days.
+        self.generated.observed_trajectories(
+            np.ascontiguousarray(y, dtype=np.float64),
+            np.ascontiguousarray(params, dtype=np.float64), np.moveaxis(out, 0, -1))
+        return {name: out[i] for i, name in enumerate(names)}
 
     @property
     def n_states(self) -> int:

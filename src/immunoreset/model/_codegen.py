@@ -15,6 +15,8 @@ Generated functions (all ``@numba.njit(cache=True)``):
   definition (the equilibrium and its set points solved together), batched over patients;
 * ``fill_derived(y, p)``: derived values from states, batched, written into ``p``;
 * ``observed(y, p, out)``: the expressions declared with ``observe=True``, batched;
+  ``observed_trajectories(y, p, out)`` the same on ``(patients, days, states)`` with one
+  parameter row per patient;
 * ``start_states(p, y)``, ``rest_states(p, y)``: the declared search starts, batched.
 """
 
@@ -242,6 +244,12 @@ def generate_source(model: SymbolicModel, *, key: str) -> str:
     out.append(_batched("steady_rhs", "_steady_rhs", "y, p, dydt", "Batched _steady_rhs."))
     out.append(_batched("steady_jac", "_steady_jac", "y, p, J", "Batched _steady_jac."))
     out.append(_batched("observed", "_observed", "y, p, out", "Batched _observed."))
+    out.append('\n\n@numba.njit(cache=True)\ndef observed_trajectories(y, p, out):\n'
+               '    """_observed on trajectories y (patients, days, states) with one parameter '
+               'row per patient (no repeat of p over days)."""\n'
+               '    for i in range(y.shape[0]):\n'
+               '        for j in range(y.shape[1]):\n'
+               '            _observed(y[i, j], p[i], out[i, j])\n')
     out.append(_batched("fill_derived", "_fill_derived", "y, p", "Batched _fill_derived."))
     out.append(_batched("start_states", "_start_states", "p, y", "Batched _start_states."))
     out.append(_batched("rest_states", "_rest_states", "p, y", "Batched _rest_states."))
