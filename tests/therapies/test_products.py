@@ -4,9 +4,7 @@ solution, or the sourced parameter)."""
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -115,14 +113,19 @@ def test_every_catalogue_product_names_existing_modules_states_and_sources(ext):
     assert by["RNA-CART19"]["schedule_days"] == [0, 7, 14, 21, 28, 35]
 
 
-def test_modules_record_the_digest_of_the_shared_laws_they_were_written_against():
-    """The generated-code cache hashes module files only: a change of ``_cell_laws.py``
-    must be recorded in every module that imports it."""
-    digest = hashlib.sha256((THERAPIES / "_cell_laws.py").read_bytes()).hexdigest()[:16]
-    for m in MODULES:
-        text = (THERAPIES / f"{m}.py").read_text()
-        assert re.search(rf'LAWS_DIGEST = "{digest}"', text), (
-            f"{m}.py: set LAWS_DIGEST = \"{digest}\" (the digest of _cell_laws.py)")
+def test_the_cache_key_follows_the_shared_laws_file(tmp_path):
+    """The generated-code cache key hashes the private helper files beside the modules
+    (``_cell_laws.py``), so a change of the shared laws rebuilds every module using them."""
+    import shutil
+
+    from immunoreset.model import SLE_CD19_CART
+
+    for name in ("allo_car_t.py", "_cell_laws.py", "__init__.py"):
+        shutil.copy(THERAPIES / name, tmp_path / name)
+    spec = SLE_CD19_CART.with_modules([str(tmp_path / "allo_car_t.py")], [])
+    before = spec.key
+    (tmp_path / "_cell_laws.py").write_text((THERAPIES / "_cell_laws.py").read_text() + "\n# edited\n")
+    assert SLE_CD19_CART.with_modules([str(tmp_path / "allo_car_t.py")], []).key != before
 
 
 # --- no effect without a dose -------------------------------------------------------------

@@ -93,6 +93,12 @@ class ModelSpec:
         for path in self.source_paths():
             h.update(str(path.name).encode())
             h.update(path.read_bytes())
+        # Private helper files beside the modules (``_name.py``, e.g. therapies/_cell_laws.py)
+        # build module maths at import: a change there must change the key too.
+        for path in sorted({q for src in self.source_paths() for q in src.parent.glob("_*.py")
+                            if q.name != "__init__.py"}):
+            h.update(str(path.name).encode())
+            h.update(path.read_bytes())
         for p in self.parameters:
             h.update(f"{p.name}|{p.unit}\n".encode())
         h.update(self.name.encode())

@@ -29,9 +29,9 @@ smaller population). Killing is not shared: each population saturates on the tar
 its own cells in the denominator (``K + T_c + C_c``), so two co-infused populations kill
 up to ``2k`` per target, not ``k`` (documented in docs/therapies/products.md).
 
-Modules importing this file record its digest (``LAWS_DIGEST``): the generated-code cache
-key hashes module files only, so a change here must change every module file that uses it;
-``tests/therapies/test_products.py`` checks the recorded digests.
+The generated-code cache key hashes the private helper files beside the modules
+(``model/_build.py``), so a change here rebuilds every model composed with a therapy
+module.
 """
 
 from __future__ import annotations

@@ -19,9 +19,6 @@ of T-cell rejection (TyU19) are not this class (``therapy/data/products/cd19.tom
 from immunoreset.model.declare import Expression, Module, e, k, x
 from immunoreset.model.therapies._cell_laws import INTEGRATING_PARAMETERS, integrating_cells
 
-#: SHA-256 (first 16 hex) of ``_cell_laws.py`` this file was written against (cache key).
-LAWS_DIGEST = "e0d34896da7b5fe2"
-
 _states, _expressions, _flows, _terms = integrating_cells(
     "allo_car_t", "allogeneic CAR-T cells", extra_hazard=e.allo_car_t_rejection_hazard,
     extra_hazard_meaning="rejection by host T cells")

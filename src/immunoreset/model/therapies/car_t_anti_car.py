@@ -24,9 +24,6 @@ that gives core CAR-T, but it acts on nothing unless re-dosed cells exist.
 from immunoreset.model.declare import Expression, Module, State, Term, e, k, where, x
 from immunoreset.model.therapies._cell_laws import INTEGRATING_PARAMETERS, integrating_cells
 
-#: SHA-256 (first 16 hex) of ``_cell_laws.py`` this file was written against (cache key).
-LAWS_DIGEST = "e0d34896da7b5fe2"
-
 _states, _expressions, _flows, _terms = integrating_cells(
     "car_t_redose", "re-dosed CAR-T cells", extra_hazard=e.car_t_anti_car_clearance,
     extra_hazard_meaning="anti-CAR immune clearance")

@@ -20,9 +20,6 @@ Descartes-08 dose, they are ~0.5 % of a T-cell set point of 1590 cells/µL).
 from immunoreset.model.declare import Module, k
 from immunoreset.model.therapies._cell_laws import KILLING_PARAMETERS, transient_cells
 
-#: SHA-256 (first 16 hex) of ``_cell_laws.py`` this file was written against (cache key).
-LAWS_DIGEST = "e0d34896da7b5fe2"
-
 _states, _expressions, _terms = transient_cells(
     "mrna_car_t", "mRNA CAR-T cells", k.mrna_car_t_expression_loss_rate)
 

@@ -21,9 +21,6 @@ sources: ``mrna_car_t_anti_car.toml``. Requires module ``mrna_car_t`` composed b
 from immunoreset.model.declare import Expression, Module, State, Term, e, k, where, x
 from immunoreset.model.therapies._cell_laws import KILLING_PARAMETERS, transient_cells
 
-#: SHA-256 (first 16 hex) of ``_cell_laws.py`` this file was written against (cache key).
-LAWS_DIGEST = "e0d34896da7b5fe2"
-
 _states, _expressions, _terms = transient_cells(
     "mrna_car_t_redose", "re-dosed mRNA CAR-T cells", k.mrna_car_t_expression_loss_rate,
     extra_hazard=e.mrna_car_t_anti_car_clearance,
