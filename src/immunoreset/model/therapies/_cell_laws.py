@@ -1,16 +1,24 @@
-"""The core CD19 CAR-T laws (``model/modules/car_t.py``) written for a cell population of
-its own, so a product class gets its own states and reuses the core's laws and parameters.
+"""The core CAR-T laws (``model/modules/car_t.py``, ``docs/core.md``) written for a cell
+population of its own, so a product gets its own states and reuses the core's laws and
+parameters. One place for every product module (BCMA, compound, allogeneic, re-dosed,
+mRNA).
 
-Two builders:
-
-* :func:`integrating_cells` — lag, expansion, effector/memory switch, per-cell-limited
-  killing, IL-6 release, lymphodepletion kill, and the shared homeostatic space, exactly the
-  core's equations on states ``<p>_infused``, ``<p>_effector``, ``<p>_memory``,
-  ``<p>_stimulation``, with an optional extra loss hazard (host rejection, anti-CAR
-  clearance) on the three cell states;
+* :func:`car_t_cells` — an integrating population ``<p>_infused``, ``<p>_effector``,
+  ``<p>_memory``, ``<p>_stimulation``: lag, programme, antigen- and homeostatic-cytokine-
+  driven expansion, Kimmel's homeostatic competition, effector death and memory conversion,
+  memory reactivation by engagement, killing limited per CAR-T cell and saturating in
+  targets in every compartment it reaches (:func:`killing`), IL-6 release by engaged
+  effectors, the lymphodepletion kill, the shared homeostatic space, and an optional extra
+  loss hazard (host rejection, anti-CAR clearance) on its three cell states;
+  :func:`car_t_product` wraps it as a :class:`~immunoreset.model.declare.Module`;
 * :func:`transient_cells` — a population that does not proliferate and loses its CAR at a
-  first-order rate (mRNA CAR-T): one state ``<p>``, the core's per-cell-limited kill
-  (:func:`killing`), IL-6 release and lymphodepletion kill, and an optional extra hazard.
+  first-order rate (mRNA CAR-T): one state ``<p>``, the same kill, IL-6 release and
+  lymphodepletion kill, and an optional extra hazard.
+
+Targets are given per compartment as ``(state killed, cells it counts in the target
+mass)`` (:data:`CD19_TARGETS` are the core's); a product's compartment shares are the
+core's, with the marrow share scaled by the product's own ``<p>_marrow_access`` where it
+has one (BCMA⁺ plasma-cell niches) and by the core's tissue access otherwise.
 
 The homeostatic space. The core's T cells, IL-7/IL-15 consumption and CAR-T homeostatic
 growth see ``L = T + C_I + C_E + C_M`` (``e.lymphocytes``). A new integrating population
@@ -27,7 +35,7 @@ With one extra population present these are the core's equations exactly; with s
 at once the logarithmic terms add pairwise instead of jointly (a second-order error in the
 smaller population). Killing is not shared: each population saturates on the targets with
 its own cells in the denominator (``K + T_c + C_c``), so two co-infused populations kill
-up to ``2k`` per target, not ``k`` (documented in docs/therapies/products.md).
+up to ``2k`` per target, not ``k`` (docs/therapies/products.md).
 
 The generated-code cache key hashes the private helper files beside the modules
 (``model/_build.py``), so a change here rebuilds every model composed with a therapy
@@ -36,11 +44,16 @@ module.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
 from sympy import Expr, log
 
+from immunoreset.errors import InputError
 from immunoreset.model.declare import (
     Expression,
     Flow,
+    Module,
     State,
     Term,
     e,
@@ -52,74 +65,121 @@ from immunoreset.model.declare import (
 )
 from immunoreset.model.modules.car_t import COMPARTMENT_TARGETS
 
-__all__ = ["INTEGRATING_PARAMETERS", "KILLING_PARAMETERS", "integrating_cells", "killing",
-           "transient_cells"]
+__all__ = ["CD19_TARGETS", "CORE_RATES", "KILLING_PARAMETERS", "Targets", "car_t_cells",
+           "car_t_product", "killing", "shares", "transient_cells"]
 
-#: Core parameters the per-cell kill uses.
-KILLING_PARAMETERS = (
-    "car_t_kill_rate", "car_t_kill_half_saturation", "car_t_distribution_volume", "blood_volume",
-    "car_t_lymphoid_share", "car_t_marrow_share", "car_t_tissue_access",
-    "il6_production_per_car_t",
-)
+#: Target pools per compartment: ``(state killed, cells it counts in the target mass)``.
+Targets = Mapping[str, Sequence[tuple[str, Expr]]]
 
-#: Core parameters the integrating laws use (besides the kill's).
-INTEGRATING_PARAMETERS = (
-    *KILLING_PARAMETERS, "car_t_activation_rate", "car_t_homeostatic_rate", "car_t_capacity_fraction",
-    "car_t_antigen_expansion_rate", "car_t_cytokine_proliferation_rate",
-    "car_t_effector_death_rate", "car_t_memory_conversion_rate",
-    "car_t_memory_reactivation_rate", "car_t_memory_death_rate", "car_t_programme_rate",
-    "t_cells_baseline", "t_cell_reconstitution_rate", "homeostatic_cytokine_turnover_rate",
-    "homeostatic_cytokine_other_sink",
-)
+#: The core CD19 CAR-T's targets (``model/modules/car_t.py``).
+CD19_TARGETS: dict[str, tuple[tuple[str, Expr], ...]] = {
+    c: tuple((pool, getattr(x, pool)) for pool in pools) for c, pools in COMPARTMENT_TARGETS.items()}
 
-_SHARE = {"blood": k.blood_volume / k.car_t_distribution_volume,
-          "tissue": k.car_t_lymphoid_share * k.car_t_tissue_access,
-          "marrow": k.car_t_marrow_share * k.car_t_tissue_access}
+#: The core parameters of the CAR-T law, by role; a product may name its own for a role.
+CORE_RATES: dict[str, str] = {
+    "activation": "car_t_activation_rate",
+    "programme": "car_t_programme_rate",
+    "antigen_expansion": "car_t_antigen_expansion_rate",
+    "cytokine_proliferation": "car_t_cytokine_proliferation_rate",
+    "homeostatic": "car_t_homeostatic_rate",
+    "capacity": "car_t_capacity_fraction",
+    "effector_death": "car_t_effector_death_rate",
+    "memory_conversion": "car_t_memory_conversion_rate",
+    "memory_reactivation": "car_t_memory_reactivation_rate",
+    "memory_death": "car_t_memory_death_rate",
+    "kill": "car_t_kill_rate",
+    "kill_half_saturation": "car_t_kill_half_saturation",
+    "il6": "il6_production_per_car_t",
+}
+
+#: Core parameters of the compartments (the kill's shares).
+_COMPARTMENT_PARAMETERS = ("car_t_distribution_volume", "blood_volume", "car_t_lymphoid_share",
+                           "car_t_marrow_share", "car_t_tissue_access")
+#: Core parameters of the shared lymphocyte space.
+_SPACE_PARAMETERS = ("car_t_homeostatic_rate", "car_t_capacity_fraction", "t_cells_baseline",
+                     "t_cell_reconstitution_rate", "homeostatic_cytokine_turnover_rate",
+                     "homeostatic_cytokine_other_sink")
+#: Core parameters the kill and IL-6 release use (with the core rates).
+KILLING_PARAMETERS = (*_COMPARTMENT_PARAMETERS, "car_t_kill_rate", "car_t_kill_half_saturation",
+                      "il6_production_per_car_t")
 
 
-def _targets(c: str) -> Expr:
-    return sum((getattr(x, s) for s in COMPARTMENT_TARGETS[c]), start=0)
+def shares(product: str, *, own_marrow_access: bool = False) -> dict[str, Expr]:
+    """Share of a population's cells in each compartment: the core's blood and
+    lymphoid-tissue shares; the core's marrow share times ``<product>_marrow_access`` when
+    ``own_marrow_access``, else times the core's tissue access (as the core CAR-T)."""
+    access = getattr(k, f"{product}_marrow_access") if own_marrow_access else k.car_t_tissue_access
+    return {"blood": k.blood_volume / k.car_t_distribution_volume,
+            "tissue": k.car_t_lymphoid_share * k.car_t_tissue_access,
+            "marrow": k.car_t_marrow_share * access}
 
 
-def killing(p: str, cells: Expr, what: str) -> tuple[tuple[Expression, ...], tuple[Term, ...]]:
+def _sum(items: Sequence[Expr]) -> Expr:
+    return sp.Add(*items) if items else sp.Integer(0)
+
+
+def killing(p: str, cells: Expr, what: str, *, targets: Targets = CD19_TARGETS,
+            share: Mapping[str, Expr] | None = None, kill: Expr = k.car_t_kill_rate,
+            half_saturation: Expr = k.car_t_kill_half_saturation,
+            ) -> tuple[tuple[Expression, ...], tuple[Term, ...]]:
     """Kill expressions and terms of population ``p`` whose killing cells are ``cells``
     (a blood concentration, cell/µL): ``<p>_body_equivalent``, ``<p>_kill_hazard_<c>``,
-    ``<p>_engagement`` (0-1) and ``<p>_kills_per_cell`` (observed), and the kill term on
-    every CD19⁺ target pool — the core's law with ``p``'s cells alone in the denominator."""
+    ``<p>_engagement`` (0-1) and ``<p>_kills_per_cell`` (both observed), and the kill term
+    on every target pool — the core's law with ``p``'s cells alone in the denominator."""
+    share = dict(share if share is not None else shares(p))
     body = getattr(e, f"{p}_body_equivalent")
+    mass = {c: _sum([count for _, count in pools]) for c, pools in targets.items()}
+    occupancy = {c: share[c] * body for c in targets}
     expressions = (
         Expression(f"{p}_body_equivalent", cells * k.car_t_distribution_volume / k.blood_volume,
-                   f"the body's {what} in blood-equivalent cells/µL"),
+                   f"the body's activated {what} in blood-equivalent cells/µL"),
         *(Expression(f"{p}_kill_hazard_{c}",
-                     k.car_t_kill_rate * _SHARE[c] * body
-                     / (k.car_t_kill_half_saturation + _targets(c) + _SHARE[c] * body),
-                     f"killing hazard of {what} per CD19⁺ target in {c} (1/day)")
-          for c in COMPARTMENT_TARGETS),
+                     kill * occupancy[c] / (half_saturation + mass[c] + occupancy[c]),
+                     f"killing hazard of {what} per target in {c} (1/day)")
+          for c in targets),
         Expression(f"{p}_engagement",
-                   sum((_SHARE[c] * _targets(c)
-                        / (k.car_t_kill_half_saturation + _targets(c) + _SHARE[c] * body)
-                        for c in COMPARTMENT_TARGETS), start=0),
-                   f"fraction of {what} engaged with a CD19⁺ target (0-1)"),
-        Expression(f"{p}_kills_per_cell", k.car_t_kill_rate * getattr(e, f"{p}_engagement"),
-                   f"CD19⁺ cells killed per {what} cell per day (whole body)", observe=True),
+                   _sum([share[c] * mass[c] / (half_saturation + mass[c] + occupancy[c])
+                         for c in targets]),
+                   f"fraction of {what} engaged with a target (0-1)", observe=True),
+        Expression(f"{p}_kills_per_cell", kill * getattr(e, f"{p}_engagement"),
+                   f"targets killed per {what} cell per day (whole body)", observe=True),
     )
     terms = tuple(Term(pool, -getattr(e, f"{p}_kill_hazard_{c}") * getattr(x, pool),
                        f"{what} kill")
-                  for c, pools in COMPARTMENT_TARGETS.items() for pool in pools)
+                  for c, pools in targets.items() for pool, _ in pools)
     return expressions, terms
 
 
-def integrating_cells(p: str, what: str, *, extra_hazard: Expr | None = None,
-                      extra_hazard_meaning: str = ""
-                      ) -> tuple[tuple[State, ...], tuple[Expression, ...], tuple[Flow, ...],
-                                 tuple[Term, ...]]:
-    """States, expressions, flows and terms of an integrating CAR-T population ``p``: the
-    core's equations on its own states (see the module docstring), plus
-    ``-extra_hazard × cells`` on its infused, effector and memory states."""
-    infused, effector, memory, stim = (getattr(x, f"{p}_{s}") for s in
-                                       ("infused", "effector", "memory", "stimulation"))
-    engagement = getattr(e, f"{p}_engagement")
-    in_space = getattr(e, f"{p}_in_space")
+def car_t_cells(p: str, what: str, *, targets: Targets = CD19_TARGETS,
+                rates: Mapping[str, str] | None = None, own_marrow_access: bool = False,
+                extra_hazard: Expr | None = None, extra_hazard_meaning: str = "",
+                ) -> tuple[tuple[State, ...], tuple[str, ...], tuple[Expression, ...],
+                           tuple[Flow, ...], tuple[Term, ...]]:
+    """``(states, parameters, expressions, flows, terms)`` of an integrating CAR-T
+    population ``p``: the core's equations on its own states (module docstring), with the
+    core's rate parameters except those ``rates`` maps to the population's own (role →
+    parameter, roles of :data:`CORE_RATES`), plus ``-extra_hazard × cells`` on its
+    infused, effector and memory states."""
+    unknown = sorted(set(rates or {}) - set(CORE_RATES))
+    if unknown:
+        raise InputError(f"car_t_cells {p}: rates: got role {unknown[0]!r}, expected one of "
+                         f"{', '.join(CORE_RATES)}")
+    rate = {**CORE_RATES, **(rates or {})}
+    r = {role: getattr(k, name) for role, name in rate.items()}
+    s = {n: getattr(x, f"{p}_{n}") for n in ("infused", "effector", "memory", "stimulation")}
+    ex = {n: getattr(e, f"{p}_{n}") for n in ("engagement", "space_fill", "homeostatic_growth",
+                                               "expansion_rate")}
+    cells = s["infused"] + s["effector"] + s["memory"]
+    kill_expressions, kill_terms = killing(
+        p, s["effector"] + s["memory"], what, targets=targets,
+        share=shares(p, own_marrow_access=own_marrow_access), kill=r["kill"],
+        half_saturation=r["kill_half_saturation"])
+    extinct = s["effector"] * k.car_t_distribution_volume * e.microlitres_per_litre < e.one_cell
+    core_extinct = (x.car_t_effector * k.car_t_distribution_volume * e.microlitres_per_litre
+                    < e.one_cell)
+    floor = e.lymphocyte_space_floor * k.t_cells_baseline
+    cd19_growth = k.car_t_homeostatic_rate * log(
+        k.car_t_capacity_fraction / smax(ex["space_fill"], e.space_fill_floor))
     states = (
         State(f"{p}_infused", "cell/uL", f"infused {what} not yet activated (the lag), blood "
               "concentration", "blood"),
@@ -127,73 +187,79 @@ def integrating_cells(p: str, what: str, *, extra_hazard: Expr | None = None,
         State(f"{p}_memory", "cell/uL", f"memory-like {what}, blood concentration", "blood"),
         State(f"{p}_stimulation", "dimensionless",
               f"proliferative programme of effector {what}: engagement averaged over its "
-              "duration (0-1)", "blood", start=engagement),
+              "duration (0-1)", "blood", start=ex["engagement"]),
     )
-    kill_expressions, kill_terms = killing(p, effector + memory, what)
-    fill = (e.lymphocytes + in_space) / k.t_cells_baseline
-    core_fill_with = e.lymphocyte_space_fill + in_space / k.t_cells_baseline
-    core_growth_with = (k.car_t_homeostatic_rate
-                        * log(k.car_t_capacity_fraction / smax(core_fill_with, e.space_fill_floor)))
-    core_extinct = (x.car_t_effector * k.car_t_distribution_volume * e.microlitres_per_litre
-                    < e.one_cell)
-    extinct = effector * k.car_t_distribution_volume * e.microlitres_per_litre < e.one_cell
-    growth = getattr(e, f"{p}_homeostatic_growth")
-    expansion = getattr(e, f"{p}_expansion_rate")
+    parameters = tuple(dict.fromkeys((*rate.values(), *_COMPARTMENT_PARAMETERS,
+                                      *_SPACE_PARAMETERS,
+                                      *((f"{p}_marrow_access",) if own_marrow_access else ()))))
     expressions = (
-        Expression(f"{p}_blood", infused + effector + memory,
-                   f"{what} in blood (cells/µL)", observe=True),
-        Expression(f"{p}_in_space", infused + effector + memory,
-                   f"{what} in the homeostatic lymphocyte space (cells/µL)"),
+        Expression(f"{p}_blood", cells, f"{what} in blood (cells/µL: infused, effector and "
+                   "memory)", observe=True),
         *kill_expressions,
         Expression(f"{p}_expansion_rate",
-                   (k.car_t_antigen_expansion_rate * stim + k.car_t_cytokine_proliferation_rate)
+                   (r["antigen_expansion"] * s["stimulation"] + r["cytokine_proliferation"])
                    * e.car_t_cytokine_support,
-                   f"antigen- and cytokine-driven proliferation rate of effector {what} (1/day)"),
+                   f"antigen- and cytokine-driven proliferation rate of effector {what} (1/day)",
+                   observe=True),
+        Expression(f"{p}_space_fill", e.lymphocyte_space_fill + cells / k.t_cells_baseline,
+                   f"fill of the homeostatic space with the {what} counted"),
         Expression(f"{p}_homeostatic_growth",
-                   k.car_t_homeostatic_rate
-                   * log(k.car_t_capacity_fraction / smax(fill, e.space_fill_floor)),
+                   r["homeostatic"] * log(r["capacity"] / smax(ex["space_fill"], e.space_fill_floor)),
                    f"homeostatic growth of {what} (< 0 above the CAR-T carrying capacity)"),
     )
     flows = (
-        Flow(f"{p}_infused", f"{p}_effector", k.car_t_activation_rate * infused,
+        Flow(f"{p}_infused", f"{p}_effector", r["activation"] * s["infused"],
              "activation of infused cells (end of the lag)"),
-        Flow(f"{p}_effector", f"{p}_memory", k.car_t_memory_conversion_rate * effector,
+        Flow(f"{p}_effector", f"{p}_memory", r["memory_conversion"] * s["effector"],
              "effector to memory conversion"),
-        Flow(f"{p}_memory", f"{p}_effector",
-             k.car_t_memory_reactivation_rate * engagement * memory,
+        Flow(f"{p}_memory", f"{p}_effector", r["memory_reactivation"] * ex["engagement"] * s["memory"],
              "antigen-driven memory reactivation"),
     )
-    floor = e.lymphocyte_space_floor * k.t_cells_baseline
     terms = (
         Term(f"{p}_effector",
-             where(extinct, smin(growth, 0) * effector, (expansion + growth) * effector),
+             where(extinct, smin(ex["homeostatic_growth"], 0) * s["effector"],
+                   (ex["expansion_rate"] + ex["homeostatic_growth"]) * s["effector"]),
              "expansion (antigen, cytokine and homeostatic; none below one cell)"),
-        Term(f"{p}_effector", -k.car_t_effector_death_rate * effector, "effector death"),
-        Term(f"{p}_memory", -k.car_t_memory_death_rate * memory, "memory loss"),
-        Term(f"{p}_stimulation", k.car_t_programme_rate * (engagement - stim),
+        Term(f"{p}_effector", -r["effector_death"] * s["effector"], "effector death"),
+        Term(f"{p}_memory", -r["memory_death"] * s["memory"], "memory loss"),
+        Term(f"{p}_stimulation", r["programme"] * (ex["engagement"] - s["stimulation"]),
              "the programme follows engagement with a delay 1 / rate"),
         *kill_terms,
-        *(Term(f"{p}_{s}", -e.lymphodepletion_hazard * getattr(x, f"{p}_{s}"),
-               "lymphodepletion kill") for s in ("infused", "effector", "memory")),
-        Term("il6", k.il6_production_per_car_t * effector * engagement,
+        *(Term(f"{p}_{n}", -e.lymphodepletion_hazard * s[n], "lymphodepletion kill")
+          for n in ("infused", "effector", "memory")),
+        Term("il6", r["il6"] * s["effector"] * ex["engagement"],
              f"release by antigen-engaged effector {what}"),
+        # The shared homeostatic space: each term is the core formula with this
+        # population's cells added to the lymphocytes, minus the core formula.
         Term("t_cells", k.t_cell_reconstitution_rate * x.t_cells
-             * log(smax(e.lymphocytes, floor) / smax(e.lymphocytes + in_space, floor)),
-             f"{what} in the shared homeostatic space"),
+             * log(smax(e.lymphocytes, floor) / smax(e.lymphocytes + cells, floor)),
+             f"Gompertz reconstitution: {what} share the space"),
         Term("homeostatic_cytokine",
              -k.homeostatic_cytokine_turnover_rate * x.homeostatic_cytokine
-             * (1 - k.homeostatic_cytokine_other_sink) * in_space / k.t_cells_baseline,
+             * (1 - k.homeostatic_cytokine_other_sink) * cells / k.t_cells_baseline,
              f"consumption by {what}"),
         Term("car_t_effector",
-             where(core_extinct, smin(core_growth_with, 0) - smin(e.car_t_homeostatic_growth, 0),
-                   core_growth_with - e.car_t_homeostatic_growth) * x.car_t_effector,
-             f"{what} in the space of the core CAR-T's homeostatic competition"),
+             where(core_extinct, smin(cd19_growth, 0) - smin(e.car_t_homeostatic_growth, 0),
+                   cd19_growth - e.car_t_homeostatic_growth) * x.car_t_effector,
+             f"CD19 CAR-T homeostatic growth: {what} share the space"),
     )
     if extra_hazard is not None:
-        terms += tuple(Term(f"{p}_{s}", -extra_hazard * getattr(x, f"{p}_{s}"),
-                            extra_hazard_meaning) for s in ("infused", "effector", "memory"))
-    return states, expressions, flows, terms
+        terms += tuple(Term(f"{p}_{n}", -extra_hazard * s[n], extra_hazard_meaning)
+                       for n in ("infused", "effector", "memory"))
+    return states, parameters, expressions, flows, terms
 
+
+def car_t_product(name: str, meaning: str, *, antigen: str, targets: Targets,
+                  rates: Mapping[str, str] | None = None,
+                  parameters: Sequence[str] = ()) -> Module:
+    """The module of CAR-T product ``name`` (also the prefix of its states): the core law
+    (:func:`car_t_cells`) on ``targets`` with its own marrow access
+    (``<name>_marrow_access``); ``parameters``: other parameters the targets name."""
+    states, params, expressions, flows, terms = car_t_cells(
+        name, f"{antigen} CAR-T cells", targets=targets, rates=rates, own_marrow_access=True)
+    return Module(name, meaning, states=states,
+                  parameters=tuple(dict.fromkeys((*params, *parameters))),
+                  expressions=expressions, flows=flows, terms=terms)
 
 
 def transient_cells(p: str, what: str, loss_rate: Expr, *, extra_hazard: Expr | None = None,

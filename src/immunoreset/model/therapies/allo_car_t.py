@@ -17,9 +17,9 @@ of T-cell rejection (TyU19) are not this class (``therapy/data/products/cd19.tom
 """
 
 from immunoreset.model.declare import Expression, Module, e, k, x
-from immunoreset.model.therapies._cell_laws import INTEGRATING_PARAMETERS, integrating_cells
+from immunoreset.model.therapies._cell_laws import car_t_cells
 
-_states, _expressions, _flows, _terms = integrating_cells(
+_states, _parameters, _expressions, _flows, _terms = car_t_cells(
     "allo_car_t", "allogeneic CAR-T cells", extra_hazard=e.allo_car_t_rejection_hazard,
     extra_hazard_meaning="rejection by host T cells")
 
@@ -27,7 +27,7 @@ MODULE = Module(
     "allo_car_t",
     "allogeneic CD19 CAR-T: the core CAR-T laws on donor cells, rejected by host T cells",
     states=_states,
-    parameters=(*INTEGRATING_PARAMETERS, "allo_car_t_rejection_rate"),
+    parameters=(*_parameters, "allo_car_t_rejection_rate"),
     expressions=(
         *_expressions,
         Expression("allo_car_t_rejection_hazard",

@@ -6,7 +6,7 @@ CAR-T). It kills the BCMA⁺ pools of :data:`~immunoreset.model.therapies.bcma_t
 (plasmablasts in lymphoid tissue; autoreactive, anti-Ro60 and protective long-lived plasma
 cells in marrow) and is engaged, hence expands, by their mass. B cells and their precursors
 carry no BCMA and are not touched. Needs the modules ``anti_ro`` and ``bcma_targets``
-composed before it. The law and its parameters are the core's (``bcma_targets.car_t_product``;
+composed before it. The law and its parameters are the core's (``_cell_laws.car_t_product``;
 the product parameters in ``bcma_car_t.toml`` say where and why they differ).
 """
 

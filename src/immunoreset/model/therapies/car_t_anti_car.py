@@ -2,7 +2,7 @@
 
 The first dose of the product is the core's (state ``car_t_infused``); every later dose
 adds to ``car_t_redose_infused``, cells of their own that follow the core's laws
-(``_cell_laws.integrating_cells``) and are also cleared by anti-CAR immunity ``I`` (0-1,
+(``_cell_laws.car_t_cells``) and are also cleared by anti-CAR immunity ``I`` (0-1,
 the fraction of the maximal response), which the CAR-expressing cells prime::
 
     I' = k_prime · C / (C + C_half) · (1 - I) - k_LLPC · I     C = core + re-dosed CAR-T (cells/µL)
@@ -22,13 +22,13 @@ that gives core CAR-T, but it acts on nothing unless re-dosed cells exist.
 """
 
 from immunoreset.model.declare import Expression, Module, State, Term, e, k, where, x
-from immunoreset.model.therapies._cell_laws import INTEGRATING_PARAMETERS, integrating_cells
+from immunoreset.model.therapies._cell_laws import car_t_cells
 
-_states, _expressions, _flows, _terms = integrating_cells(
+_states, _parameters, _expressions, _flows, _terms = car_t_cells(
     "car_t_redose", "re-dosed CAR-T cells", extra_hazard=e.car_t_anti_car_clearance,
     extra_hazard_meaning="anti-CAR immune clearance")
 
-_antigen = (x.car_t_infused + x.car_t_effector + x.car_t_memory + e.car_t_redose_in_space)
+_antigen = (x.car_t_infused + x.car_t_effector + x.car_t_memory + e.car_t_redose_blood)
 
 MODULE = Module(
     "car_t_anti_car",
@@ -39,7 +39,7 @@ MODULE = Module(
               "anti-CAR immune response against the core CAR-T product, fraction of its "
               "maximum (0-1)", "blood"),
     ),
-    parameters=(*INTEGRATING_PARAMETERS, "car_t_anti_car_priming_rate",
+    parameters=(*_parameters, "car_t_anti_car_priming_rate",
                 "car_t_anti_car_priming_half_saturation", "car_t_anti_car_clearance_rate", "llpc_death_rate"),
     expressions=(
         *_expressions,

@@ -5,7 +5,7 @@ in each compartment are the union of the core CD19⁺ pools (``car_t.COMPARTMENT
 the anti-Ro60 plasmablasts and the BCMA⁺ pools (``bcma_targets.BCMA_TARGETS``): a
 plasmablast carries both antigens and counts once. Engagement, hence expansion, is driven by
 that whole mass, and one hazard per compartment kills every pool in it. The law and its
-parameters are the core's (``bcma_targets.car_t_product``). Needs ``anti_ro`` and
+parameters are the core's (``_cell_laws.car_t_product``). Needs ``anti_ro`` and
 ``bcma_targets`` composed before it.
 """
 
