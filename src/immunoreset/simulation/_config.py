@@ -77,10 +77,7 @@ def check_regimen_events(regimen: Regimen, state_index: Mapping[str, int] | None
 
 def therapy_modules(regimens: Iterable[Regimen]) -> tuple[str, ...]:
     """The therapy modules the ``regimens`` need, each once, in order of first use."""
-    out: list[str] = []
-    for r in regimens:
-        out += [m for m in r.modules if m not in out]
-    return tuple(out)
+    return tuple(dict.fromkeys(m for r in regimens for m in r.modules))
 
 
 def study_model(parameters: ParameterSet, modules: Sequence[Path | str],

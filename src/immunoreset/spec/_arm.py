@@ -79,6 +79,11 @@ PreInfusionDay = Annotated[float, Field(ge=MIN_DAY, lt=0)]
 Name = Annotated[str, Field(pattern=ARM_NAME_PATTERN)]
 
 
+def _reason(exc: InputError) -> str:
+    """A catalogue lookup's message without its field (the spec's error path names it)."""
+    return str(exc).split(": ", 1)[1]
+
+
 if TYPE_CHECKING:
     LymphodepletionName = str
 else:  # the catalogue's names (therapy/data/lymphodepletion.toml), an enum in the schema
@@ -180,7 +185,7 @@ class CarTTable(SpecModel):
         try:
             entry = catalogue().product(self.product)
         except InputError as exc:
-            raise FieldError("product", str(exc).split(": ", 1)[1]) from None
+            raise FieldError("product", _reason(exc)) from None
         if self.days is not None:
             if self.days[0] != 0 or sorted(set(self.days)) != self.days:
                 raise FieldError("days", f"got {self.days!r}, expected increasing days from 0")
@@ -293,7 +298,7 @@ class DrugRegimenTable(SpecModel):
         try:
             drug = catalogue().drug(self.drug)
         except InputError as exc:
-            raise FieldError("drug", str(exc).split(": ", 1)[1]) from None
+            raise FieldError("drug", _reason(exc)) from None
         if (self.doses is None) != (self.days is None):
             raise FieldError("doses" if self.doses is not None else "days",
                              "given alone, expected both doses and days")
@@ -325,7 +330,7 @@ def _known_drug_regimen(name: str) -> str:
     try:
         catalogue().regimen(name)
     except InputError as exc:
-        raise ValueError(str(exc).split(": ", 1)[1]) from None
+        raise ValueError(_reason(exc)) from None
     return name
 
 

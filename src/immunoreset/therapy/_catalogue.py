@@ -122,12 +122,8 @@ class Catalogue:
 
     def modules_of(self, *, drugs: tuple[str, ...] = (), products: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The therapy modules the named drugs and products need, each once, in order."""
-        out: list[str] = []
-        for m in ([m for d in drugs for m in self.drug(d).modules]
-                  + [m for p in products for m in self.product(p).modules]):
-            if m not in out:
-                out.append(m)
-        return tuple(out)
+        return tuple(dict.fromkeys((*(m for d in drugs for m in self.drug(d).modules),
+                                    *(m for p in products for m in self.product(p).modules))))
 
 
 def _listing(names: Mapping[str, Any]) -> str:
@@ -154,6 +150,12 @@ class _Entry:
         if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
             raise InputError(f"{self.where}.{key}: got {v!r}, expected a list of names")
         return tuple(v)
+
+    def number(self, key: str) -> float:
+        v = self.table.get(key)
+        if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+            raise InputError(f"{self.where}.{key}: got {v!r}, expected a number")
+        return float(v)
 
     def numbers(self, key: str) -> tuple[float, ...]:
         v = self.table.get(key)
@@ -195,8 +197,8 @@ def _drug_regimen(e: _Entry, drugs: Mapping[str, Drug]) -> DrugRegimen:
         segs = []
         for j, s in enumerate(segments):
             se = _Entry(s, f"{e.where}.segment[{j}]")
-            segs.append(RateSegment(float(se.table.get("start", math.nan)), float(se.table.get("stop", math.nan)),
-                                    float(se.table.get("rate", math.nan)), se.choice("unit", RATE_UNITS)))
+            segs.append(RateSegment(se.number("start"), se.number("stop"), se.number("rate"),
+                                    se.choice("unit", RATE_UNITS)))
         return DrugRegimen(e.text("name"), drug, e.text("label"), segments=tuple(segs),
                            source=e.text("source"))
     doses, days = e.numbers("doses"), e.numbers("days")
@@ -209,8 +211,8 @@ def _lymphodepletion(e: _Entry) -> Lymphodepletion:
     for drug in ("fludarabine", "cyclophosphamide"):
         key = f"{drug}_mg_per_m2_per_day"
         if key in e.table:
-            amount = float(e.numbers(key)[0]) if isinstance(e.table[key], list) else e.table[key]
-            doses += [Dose(drug, d, float(amount)) for d in e.numbers(f"{drug}_days")]
+            amount = e.number(key)
+            doses += [Dose(drug, d, amount) for d in e.numbers(f"{drug}_days")]
     return Lymphodepletion(e.text("name"), tuple(doses))  # file order: fludarabine, then cyclophosphamide
 
 

@@ -15,6 +15,8 @@ import itertools
 import math
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from immunoreset.errors import InputError
 
 __all__ = ["DOSE_UNITS", "RATE_UNITS", "DrugRegimen", "RateSegment", "per_patient"]
@@ -120,12 +122,19 @@ class DrugRegimen:
             out += [(s.start, rate_state, r), (s.stop, rate_state, -r)]
         return out
 
+    def rates(self, days: np.ndarray, *, height_cm: float = 170.0,
+              weight_kg: float = 70.0) -> np.ndarray:
+        """The rate (mg/day) in force on each of ``days`` (0 outside every segment)."""
+        d = np.asarray(days, dtype=np.float64)
+        out = np.zeros(d.shape)
+        for s in self.segments:  # segments do not overlap
+            out[(d >= s.start) & (d < s.stop)] = per_patient(s.rate, s.unit, height_cm=height_cm,
+                                                             weight_kg=weight_kg)
+        return out
+
     def rate_at(self, day: float, *, height_cm: float = 170.0, weight_kg: float = 70.0) -> float:
         """The rate (mg/day) in force on ``day`` (0 outside every segment)."""
-        for s in self.segments:
-            if s.start <= day < s.stop:
-                return per_patient(s.rate, s.unit, height_cm=height_cm, weight_kg=weight_kg)
-        return 0.0
+        return float(self.rates(np.array([day]), height_cm=height_cm, weight_kg=weight_kg)[0])
 
     @property
     def first_day(self) -> float:

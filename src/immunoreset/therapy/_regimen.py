@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from immunoreset.errors import InputError
-from immunoreset.therapy._drugs import DrugRegimen, per_patient
+from immunoreset.therapy._drugs import DrugRegimen
 from immunoreset.therapy._state_dose import StateDose
 
 __all__ = [
@@ -148,6 +148,13 @@ class CarTProduct:
         if not math.isfinite(self.day):
             raise InputError(f"car_t.day: got {self.day!r}, expected a finite day")
 
+    def shifted(self, days: float) -> CarTProduct:
+        """The same infusions ``days`` later."""
+        from dataclasses import replace
+
+        return replace(self, day=self.day + days,
+                       repeat_days=tuple(d + days for d in self.repeat_days))
+
     def cells(self, weight_kg: float) -> float:
         """Number of CAR-T cells infused into a patient of ``weight_kg``."""
         if self.flat_dose is not None:
@@ -197,12 +204,8 @@ class Regimen:
         """The therapy modules (``immunoreset.model.therapies``) this regimen needs."""
         from immunoreset.therapy._catalogue import catalogue
 
-        out: list[str] = []
-        for m in (list(catalogue().modules_of(drugs=tuple(d.drug for d in self.drugs)))
-                  + [m for p in self.products for m in p.modules]):
-            if m not in out:
-                out.append(m)
-        return tuple(out)
+        drugs = catalogue().modules_of(drugs=tuple(d.drug for d in self.drugs))
+        return tuple(dict.fromkeys((*drugs, *(m for p in self.products for m in p.modules))))
 
     def clinical_record(self, days: Sequence[float] | np.ndarray) -> dict[str, np.ndarray]:
         """The lupus drugs of the clinical visit record on each of ``days``: prednisone-
@@ -227,12 +230,8 @@ class Regimen:
             record = catalogue().drug(r.drug).record
             if not record:
                 continue
-            if r.segments:
-                rate = np.zeros(d.shape)
-                for seg in r.segments:  # per body size: the reference patient's
-                    rate[(d >= seg.start) & (d < seg.stop)] += per_patient(
-                        seg.rate, seg.unit, height_cm=REFERENCE_HEIGHT_CM,
-                        weight_kg=REFERENCE_WEIGHT_KG)
+            if r.segments:  # per body size: the reference patient's
+                rate = r.rates(d, height_cm=REFERENCE_HEIGHT_CM, weight_kg=REFERENCE_WEIGHT_KG)
                 if record == "glucocorticoid":
                     out["prednisone_mg_per_day"] = out["prednisone_mg_per_day"] + rate
                 else:
@@ -244,12 +243,6 @@ class Regimen:
                                      "as a daily rate, expected segments")
                 out[record] = np.maximum(out[record], on.astype(np.int64))
         return out
-
-    def drug_rate(self, drug: str, day: float, *, height_cm: float = 170.0,
-                  weight_kg: float = 70.0) -> float:
-        """The rate (mg/day) of ``drug`` in force on ``day`` over this regimen's drugs."""
-        return sum(r.rate_at(day, height_cm=height_cm, weight_kg=weight_kg)
-                   for r in self.drugs if r.drug == drug)
 
     def events(self, *, height_cm: float, weight_kg: float, car_t_distribution_volume_l: float,
                state_index: Mapping[str, int] | None = None) -> list[tuple[float, int, float]]:
@@ -300,15 +293,11 @@ class Regimen:
 
         ld = replace(self.lymphodepletion, doses=tuple(
             replace(d, day=d.day + days) for d in self.lymphodepletion.doses))
-        car = None if self.car_t is None else replace(
-            self.car_t, day=self.car_t.day + days,
-            repeat_days=tuple(d + days for d in self.car_t.repeat_days))
+        car = None if self.car_t is None else self.car_t.shifted(days)
         return replace(self, lymphodepletion=ld, car_t=car,
                        doses=tuple(d.shifted(days) for d in self.doses),
                        drugs=tuple(r.shifted(days) for r in self.drugs),
-                       co_infusions=tuple(replace(p, day=p.day + days,
-                                                  repeat_days=tuple(d + days for d in p.repeat_days))
-                                          for p in self.co_infusions))
+                       co_infusions=tuple(p.shifted(days) for p in self.co_infusions))
 
     @classmethod
     def erlangen_car_t(cls, *, dose_per_kg: float = 1e6) -> Regimen:

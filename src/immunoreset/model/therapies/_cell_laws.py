@@ -13,7 +13,10 @@ mRNA).
   :func:`car_t_product` wraps it as a :class:`~immunoreset.model.declare.Module`;
 * :func:`transient_cells` — a population that does not proliferate and loses its CAR at a
   first-order rate (mRNA CAR-T): one state ``<p>``, the same kill, IL-6 release and
-  lymphodepletion kill, and an optional extra hazard.
+  lymphodepletion kill, and an optional extra hazard;
+* :func:`anti_car_immunity` — an anti-CAR response ``<p>_immunity`` (0-1) primed by
+  CAR-expressing cells and waning with long-lived plasma cells, and the clearance hazard
+  ``<p>_clearance`` it puts on re-dosed cells.
 
 Targets are given per compartment as ``(state killed, cells it counts in the target
 mass)`` (:data:`CD19_TARGETS` are the core's); a product's compartment shares are the
@@ -65,8 +68,8 @@ from immunoreset.model.declare import (
 )
 from immunoreset.model.modules.car_t import COMPARTMENT_TARGETS
 
-__all__ = ["CD19_TARGETS", "CORE_RATES", "KILLING_PARAMETERS", "Targets", "car_t_cells",
-           "car_t_product", "killing", "shares", "transient_cells"]
+__all__ = ["CD19_TARGETS", "CORE_RATES", "KILLING_PARAMETERS", "Targets", "anti_car_immunity",
+           "car_t_cells", "car_t_product", "killing", "shares", "transient_cells"]
 
 #: Target pools per compartment: ``(state killed, cells it counts in the target mass)``.
 Targets = Mapping[str, Sequence[tuple[str, Expr]]]
@@ -283,3 +286,41 @@ def transient_cells(p: str, what: str, loss_rate: Expr, *, extra_hazard: Expr | 
     if extra_hazard is not None:
         terms += (Term(p, -extra_hazard * cells, extra_hazard_meaning),)
     return states, expressions, terms
+
+
+def anti_car_immunity(p: str, antigen: Expr, what: str,
+                      ) -> tuple[State, tuple[str, ...], tuple[Expression, ...], tuple[Term, ...]]:
+    """``(state, parameters, expressions, terms)`` of an anti-CAR response ``<p>_immunity``
+    (0-1, the fraction of its maximum) against product ``what``::
+
+        I' = k_prime · A / (A + A_half) · (1 - I) - k_LLPC · I     A = ``antigen`` (cells/µL)
+
+    with no priming below one CAR-expressing cell in the whole body (round-off never
+    primes); ``I`` wanes as antibody titres held by long-lived plasma cells do (core
+    ``llpc_death_rate``). Its clearance hazard on re-dosed cells is ``<p>_clearance`` =
+    ``k_clear · I`` (1/day, observed). Parameters ``<p>_priming_rate``,
+    ``<p>_priming_half_saturation``, ``<p>_clearance_rate``."""
+    immunity = getattr(x, f"{p}_immunity")
+    state = State(f"{p}_immunity", "dimensionless",
+                  f"anti-CAR immune response against the {what}, fraction of its maximum (0-1)",
+                  "blood")
+    parameters = (f"{p}_priming_rate", f"{p}_priming_half_saturation", f"{p}_clearance_rate",
+                  "llpc_death_rate")
+    drive = getattr(e, f"{p}_antigen")
+    expressions = (
+        Expression(f"{p}_antigen",
+                   where(antigen * k.car_t_distribution_volume * e.microlitres_per_litre
+                         < e.one_cell, 0,
+                         antigen / (antigen + getattr(k, f"{p}_priming_half_saturation"))),
+                   "CAR antigen priming the anti-CAR response, fraction of its maximal drive "
+                   "(none below one CAR-expressing cell in the body)"),
+        Expression(f"{p}_clearance", getattr(k, f"{p}_clearance_rate") * immunity,
+                   f"anti-CAR clearance hazard of re-dosed {what} (1/day)", observe=True),
+    )
+    terms = (
+        Term(f"{p}_immunity", getattr(k, f"{p}_priming_rate") * drive * (1 - immunity),
+             "priming by CAR-expressing cells"),
+        Term(f"{p}_immunity", -k.llpc_death_rate * immunity,
+             "waning with long-lived plasma cells (antibody-titre half-life 11 years)"),
+    )
+    return state, parameters, expressions, terms

@@ -21,45 +21,22 @@ The module is composed only when an arm switches anti-CAR immunity on for a prod
 that gives core CAR-T, but it acts on nothing unless re-dosed cells exist.
 """
 
-from immunoreset.model.declare import Expression, Module, State, Term, e, k, where, x
-from immunoreset.model.therapies._cell_laws import car_t_cells
+from immunoreset.model.declare import Module, e, x
+from immunoreset.model.therapies._cell_laws import anti_car_immunity, car_t_cells
 
 _states, _parameters, _expressions, _flows, _terms = car_t_cells(
     "car_t_redose", "re-dosed CAR-T cells", extra_hazard=e.car_t_anti_car_clearance,
     extra_hazard_meaning="anti-CAR immune clearance")
-
-_antigen = (x.car_t_infused + x.car_t_effector + x.car_t_memory + e.car_t_redose_blood)
+_immunity, _immunity_parameters, _immunity_expressions, _immunity_terms = anti_car_immunity(
+    "car_t_anti_car", x.car_t_infused + x.car_t_effector + x.car_t_memory + e.car_t_redose_blood,
+    "core CAR-T product")
 
 MODULE = Module(
     "car_t_anti_car",
     "anti-CAR immunity primed by CAR-T cells; clears re-doses of the core CAR-T product",
-    states=(
-        *_states,
-        State("car_t_anti_car_immunity", "dimensionless",
-              "anti-CAR immune response against the core CAR-T product, fraction of its "
-              "maximum (0-1)", "blood"),
-    ),
-    parameters=(*_parameters, "car_t_anti_car_priming_rate",
-                "car_t_anti_car_priming_half_saturation", "car_t_anti_car_clearance_rate", "llpc_death_rate"),
-    expressions=(
-        *_expressions,
-        Expression("car_t_anti_car_antigen",
-                   where(_antigen * k.car_t_distribution_volume * e.microlitres_per_litre
-                         < e.one_cell, 0,
-                         _antigen / (_antigen + k.car_t_anti_car_priming_half_saturation)),
-                   "CAR antigen priming the anti-CAR response, fraction of its maximal drive "
-                   "(none below one CAR-expressing cell in the body)"),
-        Expression("car_t_anti_car_clearance",
-                   k.car_t_anti_car_clearance_rate * x.car_t_anti_car_immunity,
-                   "anti-CAR clearance hazard of re-dosed CAR-T (1/day)", observe=True),
-    ),
+    states=(*_states, _immunity),
+    parameters=(*_parameters, *_immunity_parameters),
+    expressions=(*_expressions, *_immunity_expressions),
     flows=_flows,
-    terms=(
-        *_terms,
-        Term("car_t_anti_car_immunity",
-             k.car_t_anti_car_priming_rate * e.car_t_anti_car_antigen
-             * (1 - x.car_t_anti_car_immunity), "priming by CAR-expressing cells"),
-        Term("car_t_anti_car_immunity", -k.llpc_death_rate * x.car_t_anti_car_immunity,
-             "waning with long-lived plasma cells (antibody-titre half-life 11 years)"),
-    ),
+    terms=(*_terms, *_immunity_terms),
 )

@@ -18,46 +18,25 @@ arose with a murine-scFv mRNA CAR (Maus 2013 Cancer Immunol Res 1:26). Parameter
 sources: ``mrna_car_t_anti_car.toml``. Requires module ``mrna_car_t`` composed before it.
 """
 
-from immunoreset.model.declare import Expression, Module, State, Term, e, k, where, x
-from immunoreset.model.therapies._cell_laws import KILLING_PARAMETERS, transient_cells
+from immunoreset.model.declare import Module, e, k, x
+from immunoreset.model.therapies._cell_laws import (
+    KILLING_PARAMETERS,
+    anti_car_immunity,
+    transient_cells,
+)
 
 _states, _expressions, _terms = transient_cells(
     "mrna_car_t_redose", "re-dosed mRNA CAR-T cells", k.mrna_car_t_expression_loss_rate,
     extra_hazard=e.mrna_car_t_anti_car_clearance,
     extra_hazard_meaning="anti-CAR immune clearance")
-
-_antigen = x.mrna_car_t + x.mrna_car_t_redose
+_immunity, _immunity_parameters, _immunity_expressions, _immunity_terms = anti_car_immunity(
+    "mrna_car_t_anti_car", x.mrna_car_t + x.mrna_car_t_redose, "mRNA CAR-T product")
 
 MODULE = Module(
     "mrna_car_t_anti_car",
     "anti-CAR immunity primed by mRNA CAR-T cells; clears repeat doses of the mRNA product",
-    states=(
-        *_states,
-        State("mrna_car_t_anti_car_immunity", "dimensionless",
-              "anti-CAR immune response against the mRNA CAR-T product, fraction of its "
-              "maximum (0-1)", "blood"),
-    ),
-    parameters=(*KILLING_PARAMETERS, "mrna_car_t_expression_loss_rate",
-                "mrna_car_t_anti_car_priming_rate", "mrna_car_t_anti_car_priming_half_saturation",
-                "mrna_car_t_anti_car_clearance_rate", "llpc_death_rate"),
-    expressions=(
-        *_expressions,
-        Expression("mrna_car_t_anti_car_antigen",
-                   where(_antigen * k.car_t_distribution_volume * e.microlitres_per_litre
-                         < e.one_cell, 0,
-                         _antigen / (_antigen + k.mrna_car_t_anti_car_priming_half_saturation)),
-                   "CAR antigen priming the anti-CAR response, fraction of its maximal drive "
-                   "(none below one CAR-expressing cell in the body)"),
-        Expression("mrna_car_t_anti_car_clearance",
-                   k.mrna_car_t_anti_car_clearance_rate * x.mrna_car_t_anti_car_immunity,
-                   "anti-CAR clearance hazard of re-dosed mRNA CAR-T (1/day)", observe=True),
-    ),
-    terms=(
-        *_terms,
-        Term("mrna_car_t_anti_car_immunity",
-             k.mrna_car_t_anti_car_priming_rate * e.mrna_car_t_anti_car_antigen
-             * (1 - x.mrna_car_t_anti_car_immunity), "priming by CAR-expressing cells"),
-        Term("mrna_car_t_anti_car_immunity", -k.llpc_death_rate * x.mrna_car_t_anti_car_immunity,
-             "waning with long-lived plasma cells (antibody-titre half-life 11 years)"),
-    ),
+    states=(*_states, _immunity),
+    parameters=(*KILLING_PARAMETERS, "mrna_car_t_expression_loss_rate", *_immunity_parameters),
+    expressions=(*_expressions, *_immunity_expressions),
+    terms=(*_terms, *_immunity_terms),
 )
